@@ -1,0 +1,46 @@
+# KAC kiosk — the two commands a newcomer needs:
+#   make demo   set everything up and start the kiosk demo
+#   make test   set everything up and run the whole test suite
+# Both work on a fresh Debian 12 / Ubuntu with python3, venv, pip, git and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Debian packages the kiosk needs at run time (Kivy's wheel brings SDL2; it needs GL/EGL from Mesa)
+# and those the tests need besides (PostgreSQL for the gateway tests, run by pg_virtualenv).
+DEB_RUN  := libgl1 libegl1 libgl1-mesa-dri libmtdev1
+DEB_TEST := $(DEB_RUN) postgresql postgresql-common
+
+.PHONY: demo test setup system-run system-test gallery bench clean
+
+demo: system-run $(STAMP)
+	$(BIN)/kiosk run
+
+test: system-test $(STAMP)
+	$(if $(shell command -v pg_virtualenv),pg_virtualenv -o shared_buffers=32MB) \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: system-test $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+system-run:
+	@./scripts/apt-ensure $(DEB_RUN)
+
+system-test:
+	@./scripts/apt-ensure $(DEB_TEST)
+
+gallery: system-run $(STAMP)
+	$(BIN)/kiosk gallery --out out/gallery
+
+bench: system-test $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info tests/_artifacts out

@@ -1,0 +1,73 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_are_the_demo() -> None:
+    cfg = config.KioskConfig()
+    assert cfg.demo and cfg.embedded_gateway and not cfg.fullscreen and not cfg.lockdown
+    assert cfg.terminal.driver == "simulator" and cfg.printer.device == "preview"
+    assert cfg.timeouts.inactivity_warning_s == 90 and cfg.timeouts.inactivity_reset_s == 30
+
+
+def test_example_config_is_valid() -> None:
+    cfg = config.load(ROOT / "config" / "kiosk.example.toml")
+    assert not cfg.demo and cfg.fullscreen and cfg.lockdown
+    assert cfg.terminal.driver == "nexo"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "kiosk.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "text, key, words",
+    [
+        ('[terminal]\npayment_timeout_s = "soon"\n', "terminal.payment_timeout_s", "number"),
+        ("[printr]\nmodel = 'x'\n", "printr", "unknown section"),
+        ("[printer]\ndevise = 'usb'\n", "printer.devise", "unknown key"),
+        ("[printer]\ndevice = 'bluetooth'\n", "printer.device", "preview"),
+        ("[kiosk]\ngeneration = 0\n", "kiosk.generation", "greater than"),
+        ("[display]\nfullscreen = 'yes'\n", "display.fullscreen", "bool"),
+        ("[kiosk]\nlanguages = ['lv', 'de']\n", "kiosk.languages.1", "lv"),
+        ("[kiosk\n", "(syntax)", ""),
+    ],
+)
+def test_errors_name_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
+    with pytest.raises(config.ConfigError) as err:
+        config.load(_write(tmp_path, text))
+    message = str(err.value)
+    assert f": {key}: " in message and words in message
+
+
+def test_integers_are_accepted_where_seconds_are_floats(tmp_path: Path) -> None:
+    cfg = config.load(_write(tmp_path, "[terminal]\npayment_timeout_s = 180\n"))
+    assert cfg.terminal.payment_timeout_s == 180.0
+
+
+def test_missing_file_is_an_error_not_the_demo(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError):
+        config.load(tmp_path / "nope.toml")
+
+
+def _check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk", "config", "check", str(path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_config_check(tmp_path: Path) -> None:
+    bad = _check(_write(tmp_path, "[terminal]\npayment_timeout_s = true\n[foo]\n"))
+    assert bad.returncode == 2
+    assert "terminal.payment_timeout_s" in bad.stderr and "foo: unknown section" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    good = _check(ROOT / "config" / "kiosk.example.toml")
+    assert good.returncode == 0, good.stderr
+    assert "OK" in good.stdout
