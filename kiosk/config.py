@@ -30,6 +30,10 @@ class Section(BaseModel):
 class KioskSection(Section):
     id: str = "demo-zoseni-1"
     location: str = "zoseni"
+    location_name: str = "Zosēnu bibliotēka"  # printed on receipts, shown to residents
+    municipality: str = "Cēsu novada pašvaldība"
+    # Data protection officer's contact, named in the privacy notice before an application is sent.
+    dpo_contact: str = "Cēsu novada pašvaldības datu aizsardzības speciālists, dati@cesunovads.lv"
     # Bumped when a kiosk is re-provisioned (new disk), so receipt numbers and terminal
     # ServiceIDs never repeat (DESIGN §3).
     generation: int = Field(default=1, ge=1, le=1295)
@@ -82,6 +86,8 @@ class PrinterSection(Section):
     raster_only: bool = False
     cash_drawer: bool = False
     timeout_s: float = Field(default=5.0, gt=0)
+    models_file: str = ""  # empty: the shipped config/printers.toml
+    verify_url_base: str = "https://kac.cesis.lv/r/"  # receipt QR = this + signed payload
 
 
 class TimeoutsSection(Section):

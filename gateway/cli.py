@@ -1,0 +1,98 @@
+"""`kiosk gateway ...`: serve the municipality API, seed demo data, register kiosks, print demo invoices."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def default_db_url() -> str:
+    from kiosk.paths import user_data_dir
+
+    return f"sqlite:///{user_data_dir() / 'gateway.sqlite3'}"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", dest="serve_db", metavar="URL", help="database URL (default: SQLite in the user data dir)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"bind address (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.set_defaults(func=serve)
+    sub = parser.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
+
+    seed = sub.add_parser("seed-demo", help="insert the demo locations, creditors, payers and invoices")
+    seed.add_argument("--db", metavar="URL", help="database URL")
+    seed.set_defaults(func=seed_demo)
+
+    add = sub.add_parser("add-kiosk", help="register a kiosk; prints its token once")
+    add.add_argument("--db", metavar="URL", help="database URL")
+    add.add_argument("--location", required=True, help="location code, e.g. zoseni")
+    add.add_argument("--kiosk-id", help="kiosk id (default: <location>-<random>)")
+    add.set_defaults(func=add_kiosk)
+
+    inv = sub.add_parser("demo-invoices", help="render the demo invoices as paper (EPC QR + Code 128)")
+    inv.add_argument("--out", required=True, type=Path, help="output folder")
+    inv.add_argument("--format", choices=["png", "pdf"], default="png")
+    inv.add_argument("--lang", choices=["lv", "en", "ru"], default="lv")
+    inv.set_defaults(func=demo_invoices)
+
+    from gateway import applications
+
+    apps = sub.add_parser("applications", help="applications received: export for the departments")
+    applications.configure_cli(apps)
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    from gateway.db import make_engine, migrate
+
+    engine = make_engine(url or default_db_url())
+    migrate(engine)
+    return engine
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    url = args.serve_db or default_db_url()
+    app = create_app(url)
+    print(f"gateway on http://{args.host}:{args.port} (OpenAPI at /openapi.json)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def seed_demo(args: argparse.Namespace) -> int:
+    from gateway.admin import seed_demo as seed
+
+    added = seed(_engine(args.db))
+    print(f"demo data: {added} invoices added")
+    return 0
+
+
+def add_kiosk(args: argparse.Namespace) -> int:
+    from gateway.admin import AdminError
+    from gateway.admin import add_kiosk as add
+    from gateway.db import session_factory
+
+    engine = _engine(args.db)
+    try:
+        with session_factory(engine).begin() as s:
+            kiosk_id, token = add(s, args.location, args.kiosk_id)
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"kiosk {kiosk_id} at {args.location}; token (shown once): {token}")
+    return 0
+
+
+def demo_invoices(args: argparse.Namespace) -> int:
+    from gateway.demo_data import DEMO_INVOICES
+    from gateway.paper import write_invoices
+
+    paths = write_invoices(DEMO_INVOICES, args.out, fmt=args.format, lang=args.lang)
+    print(f"{len(paths)} invoices written to {args.out}")
+    return 0

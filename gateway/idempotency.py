@@ -1,0 +1,134 @@
+"""Idempotency-Key handling (draft-ietf-httpapi-idempotency-key-header) for state-changing POSTs.
+
+The key is claimed in its own short transaction (so a concurrent duplicate sees "in flight" and gets
+409); the handler's work and the stored response then commit together in one transaction, so a
+posting and its key can never be separated. Retryable failures (503, 409 reserved, 429) free the key
+so the client's retry with the same key runs again; other answers are stored and replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.models import IdempotencyRecord
+from gateway.problems import ProblemError, dumps
+from gateway.schema import PROBLEM_MEDIA_TYPE, REPLAYED_HEADER, ErrorCode
+
+# A claim older than this was left by a crashed worker: the next request with the key takes over.
+STALE_IN_FLIGHT = timedelta(seconds=60)
+RETENTION = timedelta(days=30)
+
+Handler = Callable[[Session], tuple[int, BaseModel]]
+
+
+def parse_key(raw: str | None) -> str:
+    """The header is a Structured Field string ("..."); a bare token is accepted too."""
+    if raw is None:
+        raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_MISSING)
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_MISSING)
+    return key
+
+
+def fingerprint(method: str, path: str, body: BaseModel) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _json(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
+    headers = {REPLAYED_HEADER: "true"} if replayed else {}
+    media = PROBLEM_MEDIA_TYPE if status >= 400 else "application/json"
+    return JSONResponse(body, status_code=status, media_type=media, headers=headers)
+
+
+def _claim(sessions: sessionmaker[Session], kiosk_id: str, key: str, fp: str, now: datetime) -> JSONResponse | None:
+    """None when this request owns the key now; else the response to give instead."""
+    for _attempt in range(3):
+        try:
+            with sessions.begin() as s:
+                rec = s.get(IdempotencyRecord, (kiosk_id, key), with_for_update=True)
+                if rec is None:
+                    s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp, state="in-flight", created_at=now))
+                    return None
+                if rec.fingerprint != fp:
+                    raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_REUSED)
+                if rec.state == "done":
+                    return _json(rec.response_status or 200, json.loads(rec.response_body or "null"), replayed=True)
+                if now - rec.created_at < STALE_IN_FLIGHT:
+                    raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
+                rec.created_at = now
+                return None
+        except IntegrityError:
+            continue  # a concurrent request inserted the same key first: look again
+    raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
+
+
+def _forget(sessions: sessionmaker[Session], kiosk_id: str, key: str) -> None:
+    with sessions.begin() as s:
+        s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.kiosk_id == kiosk_id, IdempotencyRecord.key == key))
+
+
+def _store(s: Session, kiosk_id: str, key: str, status: int, body: Any) -> None:
+    rec = s.get(IdempotencyRecord, (kiosk_id, key))
+    if rec is None:  # purged meanwhile; keep the answer anyway
+        return
+    rec.state = "done"
+    rec.response_status = status
+    rec.response_body = dumps(body)
+
+
+def run(
+    sessions: sessionmaker[Session],
+    *,
+    kiosk_id: str,
+    raw_key: str | None,
+    method: str,
+    path: str,
+    body: BaseModel,
+    now: datetime,
+    handler: Handler,
+    on_problem: Callable[[ProblemError], None] | None = None,
+) -> JSONResponse:
+    key = parse_key(raw_key)
+    fp = fingerprint(method, path, body)
+    early = _claim(sessions, kiosk_id, key, fp, now)
+    if early is not None:
+        return early
+    try:
+        with sessions.begin() as s:
+            status, model = handler(s)
+            payload = model.model_dump(mode="json")
+            _store(s, kiosk_id, key, status, payload)
+        return _json(status, payload)
+    except ProblemError as exc:
+        if on_problem is not None:
+            on_problem(exc)
+        if exc.retryable or exc.status >= 500:
+            _forget(sessions, kiosk_id, key)
+        else:
+            with sessions.begin() as s:
+                _store(s, kiosk_id, key, exc.status, exc.body())
+        raise
+    except BaseException:
+        _forget(sessions, kiosk_id, key)
+        raise
+
+
+def purge(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Drop records past retention (30 days, standards §9)."""
+    with sessions.begin() as s:
+        res = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION))
+        return int(res.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,121 @@
+"""Invoices as a resident may see them: masking, instalment arithmetic, the checked lookup."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from gateway.models import FailedCheck, Invoice
+from gateway.problems import ProblemError
+from gateway.schema import CreditorView, ErrorCode, InstalmentView, InvoiceView
+
+RATE_LIMIT_FAILURES = 5
+RATE_LIMIT_WINDOW = timedelta(minutes=10)
+
+
+def mask_name(name: str) -> str:
+    """'Jānis Bērziņš' -> 'J*** B*****Š'.
+
+    Fixed star counts, so the mask does not reveal how long each name is; the surname keeps its
+    last letter, as on the paper invoice's envelope window.
+    """
+    words = name.split()
+    if not words:
+        return ""
+    out = [w[0].upper() + "***" for w in words[:-1]]
+    last = words[-1]
+    out.append(last[0].upper() + "*****" + (last[-1].upper() if len(last) > 1 else ""))
+    return " ".join(out)
+
+
+def due_now(invoice: Invoice, today: date) -> tuple[int, date]:
+    """(cents to pay today, due date shown): overdue instalments plus the current one, less paid."""
+    balance = invoice.total_cents - invoice.paid_cents
+    insts = invoice.instalments
+    if not insts or balance <= 0:
+        last_due = insts[-1].due_date if insts else invoice.period_end
+        return max(balance, 0), last_due
+    cumulative = 0
+    chosen = None
+    for inst in insts:
+        cumulative += inst.amount_cents
+        # The current instalment is the first one not yet due, but never one already covered.
+        if inst.due_date >= today and cumulative > invoice.paid_cents:
+            chosen = (cumulative, inst.due_date)
+            break
+    if chosen is None:  # everything is overdue
+        return balance, insts[-1].due_date
+    return min(chosen[0] - invoice.paid_cents, balance), chosen[1]
+
+
+def instalment_views(invoice: Invoice) -> list[InstalmentView]:
+    remaining_paid = invoice.paid_cents
+    views = []
+    for inst in invoice.instalments:
+        covered = min(inst.amount_cents, max(remaining_paid, 0))
+        remaining_paid -= covered
+        views.append(
+            InstalmentView(seq=inst.seq, due_date=inst.due_date, amount_cents=inst.amount_cents, paid_cents=covered)
+        )
+    return views
+
+
+def invoice_view(invoice: Invoice, today: date) -> InvoiceView:
+    balance = max(invoice.total_cents - invoice.paid_cents, 0)
+    now_cents, due = due_now(invoice, today)
+    status = "paid" if balance == 0 else ("partly-paid" if invoice.paid_cents > 0 else "unpaid")
+    c = invoice.creditor
+    return InvoiceView(
+        invoice_id=invoice.id,
+        notice_number=invoice.notice_number,
+        service=invoice.service,  # type: ignore[arg-type]
+        creditor=CreditorView(id=c.id, name=c.name, reg_no=c.reg_no, iban=c.iban),
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        due_date=due,
+        total_cents=invoice.total_cents,
+        paid_cents=invoice.paid_cents,
+        balance_cents=balance,
+        due_now_cents=now_cents,
+        status=status,  # type: ignore[arg-type]
+        payer_masked=mask_name(invoice.payer.name),
+        object_kind=invoice.object_kind,  # type: ignore[arg-type]
+        object_ref=invoice.object_ref,
+        instalments=instalment_views(invoice),
+    )
+
+
+def check_rate_limit(session: Session, kiosk_id: str, now: datetime) -> None:
+    since = now - RATE_LIMIT_WINDOW
+    rows = session.execute(
+        select(FailedCheck.at).where(FailedCheck.kiosk_id == kiosk_id, FailedCheck.at > since).order_by(FailedCheck.at)
+    ).scalars().all()
+    if len(rows) >= RATE_LIMIT_FAILURES:
+        # Free again once the oldest failure that keeps the count at the limit leaves the window.
+        unblock = rows[len(rows) - RATE_LIMIT_FAILURES] + RATE_LIMIT_WINDOW
+        retry_after = max(1, int((unblock - now).total_seconds() + 0.999))
+        raise ProblemError(ErrorCode.RATE_LIMITED, headers={"Retry-After": str(retry_after)})
+
+
+def record_failure(session: Session, kiosk_id: str, now: datetime) -> None:
+    session.add(FailedCheck(kiosk_id=kiosk_id, at=now))
+    # Old rows only matter for the window; keep the table small as we go.
+    session.execute(delete(FailedCheck).where(FailedCheck.at < now - 2 * RATE_LIMIT_WINDOW))
+
+
+def find_checked(session: Session, notice_number: str, check_value: str, *, for_update: bool = False) -> Invoice | None:
+    """The invoice when both match; None otherwise (unknown and wrong check look the same)."""
+    stmt = select(Invoice).where(Invoice.notice_number == notice_number)
+    if for_update:
+        stmt = stmt.with_for_update(of=Invoice)
+    inv = session.execute(stmt).unique().scalar_one_or_none()
+    if inv is None:
+        # Compare anyway so timing does not tell unknown notices from wrong check values.
+        hmac.compare_digest(check_value.encode(), b"0000")
+        return None
+    if not hmac.compare_digest(inv.check_value.encode(), check_value.encode()):
+        return None
+    return inv

@@ -1,0 +1,278 @@
+"""Reservations (payment intents) and postings of approved payments.
+
+Reservation refuses conflicts before the card is touched. Posting never refuses for a business
+reason: whatever cannot be allocated (intent expired and invoice since paid, amount over the
+balance, unknown invoice) becomes credit flagged for staff, because the money has already moved.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.invoices import find_checked
+from gateway.invoice_codes import CodeError, normalise_check, normalise_notice
+from gateway.models import Allocation, IntentItem, Invoice, Kiosk, PaymentIntentRow, PaymentRow
+from gateway.problems import ProblemError
+from gateway.schema import (
+    AllocationOut,
+    ErrorCode,
+    IntentItemOut,
+    Payment,
+    PaymentIntent,
+    PaymentIntentRequest,
+    PaymentRequest,
+)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(10)}"
+
+
+def intent_status(row: PaymentIntentRow, now: datetime) -> str:
+    if row.status == "active" and row.expires_at <= now:
+        return "expired"
+    return row.status
+
+
+def intent_view(row: PaymentIntentRow, now: datetime) -> PaymentIntent:
+    return PaymentIntent(
+        intent_id=row.id,
+        client_txn_id=row.client_txn_id,
+        status=intent_status(row, now),  # type: ignore[arg-type]
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        total_cents=row.total_cents,
+        items=[
+            IntentItemOut(
+                invoice_id=it.invoice_id,
+                notice_number=it.invoice.notice_number,
+                service=it.invoice.service,  # type: ignore[arg-type]
+                creditor_id=it.invoice.creditor_id,
+                amount_cents=it.amount_cents,
+            )
+            for it in row.items
+        ],
+    )
+
+
+def payment_view(row: PaymentRow) -> Payment:
+    allocated = sum(a.amount_cents for a in row.allocations)
+    return Payment(
+        payment_id=row.id,
+        client_txn_id=row.client_txn_id,
+        intent_id=row.intent_id,
+        method=row.method,  # type: ignore[arg-type]
+        amount_cents=row.amount_cents,
+        allocated_cents=allocated,
+        credit_cents=row.credit_cents,
+        needs_review=row.needs_review,
+        flags=[f for f in row.flags.split(",") if f],
+        allocations=[
+            AllocationOut(
+                invoice_id=a.invoice_id,
+                notice_number=a.invoice.notice_number,
+                service=a.invoice.service,  # type: ignore[arg-type]
+                creditor_id=a.invoice.creditor_id,
+                amount_cents=a.amount_cents,
+            )
+            for a in row.allocations
+        ],
+        approved_at=row.approved_at,
+        posted_at=row.posted_at,
+        receipt_no=row.receipt_no,
+    )
+
+
+def _live_reservation(session: Session, invoice_id: str, now: datetime, exclude: str | None) -> bool:
+    stmt = (
+        select(PaymentIntentRow.id)
+        .join(IntentItem, IntentItem.intent_id == PaymentIntentRow.id)
+        .where(
+            IntentItem.invoice_id == invoice_id,
+            PaymentIntentRow.status == "active",
+            PaymentIntentRow.expires_at > now,
+        )
+    )
+    if exclude:
+        stmt = stmt.where(PaymentIntentRow.id != exclude)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def _lock_invoices(session: Session, ids: list[str]) -> dict[str, Invoice]:
+    # Sorted, so two transactions locking overlapping sets cannot deadlock.
+    rows = session.execute(
+        select(Invoice).where(Invoice.id.in_(sorted(ids))).order_by(Invoice.id).with_for_update(of=Invoice)
+    ).unique().scalars().all()
+    return {r.id: r for r in rows}
+
+
+def create_intent(session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime) -> tuple[int, PaymentIntent]:
+    existing = session.execute(
+        select(PaymentIntentRow).where(
+            PaymentIntentRow.kiosk_id == kiosk.id, PaymentIntentRow.client_txn_id == req.client_txn_id
+        )
+    ).scalar_one_or_none()
+
+    # Resolve every item to an invoice id; notice + check value is checked like a search.
+    resolved: list[tuple[str, int]] = []
+    for idx, item in enumerate(req.items):
+        if item.invoice_id is not None:
+            resolved.append((item.invoice_id, item.amount_cents))
+            continue
+        try:
+            notice = normalise_notice(item.notice_number or "")
+            check = normalise_check(item.check_value or "")
+        except CodeError as exc:
+            field = "notice_number" if exc.code == ErrorCode.NOTICE_MALFORMED else "check_value"
+            raise ProblemError(exc.code, errors=[{"pointer": f"/items/{idx}/{field}", "code": exc.code}]) from None
+        inv = find_checked(session, notice, check)
+        if inv is None:
+            raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=[{"pointer": f"/items/{idx}", "code": "invoice-not-found"}])
+        resolved.append((inv.id, item.amount_cents))
+    ids = [i for i, _ in resolved]
+    if len(set(ids)) != len(ids):
+        raise ProblemError(ErrorCode.VALIDATION_ERROR, errors=[{"pointer": "/items", "code": "duplicate-invoice"}])
+
+    if existing is not None:
+        same = [(it.invoice_id, it.amount_cents) for it in existing.items] == resolved
+        if not same:
+            raise ProblemError(ErrorCode.CLIENT_TXN_CONFLICT)
+        return 200, intent_view(existing, now)
+
+    invoices = _lock_invoices(session, ids)
+    for idx, (inv_id, amount) in enumerate(resolved):
+        inv = invoices.get(inv_id)
+        ptr = f"/items/{idx}"
+        if inv is None:
+            raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=[{"pointer": ptr, "code": "invoice-not-found"}])
+        balance = inv.total_cents - inv.paid_cents
+        if balance <= 0:
+            raise ProblemError(ErrorCode.INVOICE_ALREADY_PAID, errors=[{"pointer": ptr, "code": "invoice-already-paid"}])
+        if amount > balance:
+            raise ProblemError(
+                ErrorCode.AMOUNT_MISMATCH, errors=[{"pointer": ptr + "/amount_cents", "code": "amount-mismatch"}]
+            )
+        if _live_reservation(session, inv_id, now, exclude=None):
+            raise ProblemError(ErrorCode.INVOICE_RESERVED, errors=[{"pointer": ptr, "code": "invoice-reserved"}])
+
+    row = PaymentIntentRow(
+        id=new_id("pi"),
+        kiosk_id=kiosk.id,
+        client_txn_id=req.client_txn_id,
+        status="active",
+        created_at=now,
+        expires_at=now + timedelta(seconds=req.ttl_s),
+        total_cents=sum(a for _, a in resolved),
+        items=[IntentItem(seq=i, invoice_id=inv_id, amount_cents=a) for i, (inv_id, a) in enumerate(resolved)],
+    )
+    session.add(row)
+    session.flush()
+    for it in row.items:
+        it.invoice = invoices[it.invoice_id]
+    return 201, intent_view(row, now)
+
+
+def release_intent(session: Session, kiosk: Kiosk, client_txn_id: str, now: datetime) -> PaymentIntent:
+    row = session.execute(
+        select(PaymentIntentRow)
+        .where(PaymentIntentRow.kiosk_id == kiosk.id, PaymentIntentRow.client_txn_id == client_txn_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        raise ProblemError(ErrorCode.INTENT_NOT_FOUND)
+    if row.status == "active":
+        row.status = "released"
+    return intent_view(row, now)
+
+
+def find_payment(session: Session, kiosk_id: str, client_txn_id: str) -> PaymentRow | None:
+    return session.execute(
+        select(PaymentRow).where(PaymentRow.kiosk_id == kiosk_id, PaymentRow.client_txn_id == client_txn_id)
+    ).scalar_one_or_none()
+
+
+def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime) -> tuple[int, Payment]:
+    """Record an approved payment; returns (201, new) or (200, the one already recorded)."""
+    existing = find_payment(session, kiosk.id, req.client_txn_id)
+    if existing is not None:
+        return 200, payment_view(existing)
+
+    intent = session.execute(
+        select(PaymentIntentRow)
+        .where(PaymentIntentRow.kiosk_id == kiosk.id, PaymentIntentRow.client_txn_id == req.client_txn_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    flags: list[str] = []
+    if req.allocations is not None:
+        wanted = [(a.invoice_id, a.amount_cents) for a in req.allocations]
+    elif intent is not None:
+        wanted = [(it.invoice_id, it.amount_cents) for it in intent.items]
+    else:
+        wanted = []
+        flags.append("no-allocation")
+    if intent is None:
+        flags.append("no-intent")
+    else:
+        status = intent_status(intent, now)
+        if status == "expired":
+            flags.append("intent-expired")
+        elif status == "released":
+            flags.append("intent-released")
+
+    invoices = _lock_invoices(session, [i for i, _ in wanted])
+    money_left = req.amount_cents
+    allocations: list[Allocation] = []
+    for inv_id, amount in wanted:
+        inv = invoices.get(inv_id)
+        if inv is None:
+            if "unknown-invoice" not in flags:
+                flags.append("unknown-invoice")
+            continue
+        # Another kiosk may hold a live reservation taken after ours expired: we still pay the
+        # invoice (our money arrived first); that kiosk's posting will then turn into credit.
+        if _live_reservation(session, inv_id, now, exclude=intent.id if intent else None):
+            flags.append("late-conflict")
+        balance = inv.total_cents - inv.paid_cents
+        take = min(amount, balance, money_left)
+        if take < amount and balance < amount and "late-conflict" not in flags:
+            flags.append("over-balance")
+        if take <= 0:
+            continue
+        inv.paid_cents += take
+        money_left -= take
+        allocations.append(Allocation(seq=len(allocations), invoice_id=inv_id, amount_cents=take, invoice=inv))
+    if money_left > 0 and wanted and "amount-over-allocations" not in flags and sum(a for _, a in wanted) < req.amount_cents:
+        flags.append("amount-over-allocations")
+
+    term = req.terminal
+    row = PaymentRow(
+        id=new_id("pay"),
+        kiosk_id=kiosk.id,
+        client_txn_id=req.client_txn_id,
+        intent_id=intent.id if intent else None,
+        method=req.method,
+        amount_cents=req.amount_cents,
+        credit_cents=money_left,
+        needs_review=money_left > 0 or bool(flags),
+        flags=",".join(dict.fromkeys(flags)),
+        terminal_id=term.terminal_id if term else None,
+        terminal_txn_id=term.transaction_id if term else None,
+        approval_code=term.approval_code if term else None,
+        card_last4=term.card_last4 if term else None,
+        card_brand=term.card_brand if term else None,
+        acquirer_batch=term.acquirer_batch if term else None,
+        service_id=term.service_id if term else None,
+        receipt_no=req.receipt_no,
+        approved_at=req.approved_at,
+        posted_at=now,
+        allocations=allocations,
+    )
+    if intent is not None and intent.status == "active":
+        intent.status = "consumed"
+    session.add(row)
+    session.flush()
+    return 201, payment_view(row)

@@ -1,0 +1,144 @@
+"""RFC 9457 problem+json for every error the gateway answers, with stable `code` and `retryable`.
+
+`detail` never carries personal data or identifiers: it is a fixed sentence per code.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.schema import PROBLEM_MEDIA_TYPE, ErrorCode
+
+PROBLEM_BASE = "https://kac.cesis.lv/problems/"
+
+# code -> (status, title, retryable)
+CATALOG: dict[str, tuple[int, str, bool]] = {
+    ErrorCode.UNAUTHENTICATED: (401, "Kiosk token missing or not valid", False),
+    ErrorCode.NOT_FOUND: (404, "No such resource", False),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed", False),
+    ErrorCode.VALIDATION_ERROR: (422, "The request has invalid fields", False),
+    ErrorCode.MALFORMED_BODY: (400, "The request body is not JSON", False),
+    ErrorCode.IDEMPOTENCY_KEY_MISSING: (400, "Idempotency-Key header is required", False),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (422, "Idempotency-Key was used with a different body", False),
+    ErrorCode.IDEMPOTENCY_IN_FLIGHT: (409, "A request with this Idempotency-Key is in progress", True),
+    ErrorCode.INVOICE_NOT_FOUND: (404, "No invoice matches this notice number and check value", False),
+    ErrorCode.INVOICE_ALREADY_PAID: (409, "The invoice is already paid", False),
+    ErrorCode.INVOICE_RESERVED: (409, "The invoice is being paid elsewhere", True),
+    ErrorCode.AMOUNT_MISMATCH: (422, "The amount exceeds what is due", False),
+    ErrorCode.INTENT_NOT_FOUND: (404, "No payment intent for this transaction", False),
+    ErrorCode.CLIENT_TXN_CONFLICT: (409, "This client_txn_id already has different items", False),
+    ErrorCode.NOTICE_MALFORMED: (422, "A notice number has 10 digits", False),
+    ErrorCode.CHECK_MALFORMED: (422, "A check value has 4 digits", False),
+    ErrorCode.SCAN_UNREADABLE: (422, "The scanned code is not an invoice code", False),
+    ErrorCode.RATE_LIMITED: (429, "Too many failed checks from this kiosk", True),
+    ErrorCode.BACKEND_UNAVAILABLE: (503, "The service is temporarily unavailable", True),
+    ErrorCode.UNEXPECTED: (500, "Unexpected server error", True),
+}
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem+json."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        status: int | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        default_status, title, retryable = CATALOG.get(code, CATALOG[ErrorCode.UNEXPECTED])
+        self.code = str(code)
+        self.status = status or default_status
+        self.title = title
+        self.retryable = retryable
+        self.errors = errors or []
+        self.headers = headers or {}
+        super().__init__(self.code)
+
+    def body(self, instance: str = "") -> dict[str, Any]:
+        return problem_body(self.code, self.status, errors=self.errors, instance=instance)
+
+
+def problem_body(
+    code: str, status: int | None = None, *, errors: list[dict[str, str]] | None = None, instance: str = ""
+) -> dict[str, Any]:
+    default_status, title, retryable = CATALOG.get(code, CATALOG[ErrorCode.UNEXPECTED])
+    return {
+        "type": PROBLEM_BASE + str(code),
+        "title": title,
+        "status": status or default_status,
+        "detail": title + ".",
+        "instance": instance or f"urn:uuid:{uuid.uuid4()}",
+        "code": str(code),
+        "retryable": retryable,
+        "errors": errors or [],
+    }
+
+
+def problem_response(exc: ProblemError) -> JSONResponse:
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return JSONResponse(exc.body(), status_code=exc.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def pointer(loc: tuple[Any, ...] | list[Any]) -> str:
+    """FastAPI's error location ('body', 'items', 0, 'amount_cents') -> JSON Pointer."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def validation_errors(errors: Any) -> list[dict[str, str]]:
+    out = []
+    for err in errors:
+        loc = [p for p in err.get("loc", ()) if p not in ("function-after",)]
+        code = str(err.get("type", "invalid"))
+        ctx = err.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, Exception) and getattr(inner, "code", None):
+            code = inner.code
+        out.append({"pointer": pointer(loc), "code": code})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errs):
+            return problem_response(ProblemError(ErrorCode.MALFORMED_BODY))
+        return problem_response(ProblemError(ErrorCode.VALIDATION_ERROR, errors=validation_errors(errs)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHENTICATED}.get(
+            exc.status_code, ErrorCode.UNEXPECTED
+        )
+        return problem_response(ProblemError(code, status=exc.status_code))
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_req: Request, _exc: OperationalError) -> JSONResponse:
+        return problem_response(ProblemError(ErrorCode.BACKEND_UNAVAILABLE, headers={"Retry-After": "5"}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, _exc: Exception) -> JSONResponse:
+        return problem_response(ProblemError(ErrorCode.UNEXPECTED))
+
+
+def dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,248 @@
+"""The Kivy app: the only module of `kiosk` that imports Kivy.
+
+`kiosk.run_command` sets Kivy's environment and builds the core `Services`, then calls `main()`.
+One asyncio loop runs Kivy (`App.async_run(async_lib="asyncio")`) and every core service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kivy.config import Config
+
+from kiosk.config import KioskConfig
+
+log = logging.getLogger(__name__)
+
+
+def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
+    """Kivy settings that must be in place before the window exists (kivy.md §1, §2)."""
+    display = cfg.display
+    Config.set("graphics", "width", str(display.width_px))
+    Config.set("graphics", "height", str(display.height_px))
+    Config.set("graphics", "multisamples", "0")
+    fullscreen = cfg.fullscreen and not windowed
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if fullscreen else "0")
+    Config.set("graphics", "resizable", "0" if cfg.lockdown else "1")
+    Config.set("graphics", "show_cursor", "0" if cfg.lockdown else "1")
+    Config.set("graphics", "allow_screensaver", "1" if cfg.demo else "0")
+    Config.set("kivy", "exit_on_escape", "0" if cfg.lockdown else "1")
+    # Never pop Kivy's virtual keyboard: the screens draw their own keypads.
+    Config.set("kivy", "keyboard_mode", "system")
+    # Exactly one input path: SDL's mouse events. A second provider (mtdev/hidinput through
+    # probesysfs) would deliver every tap twice (kivy.md §2).
+    for key, _value in Config.items("input"):
+        Config.remove_option("input", key)
+    Config.set("input", "mouse", "mouse,disable_multitouch,disable_hover")
+
+
+# Kivy modules that would create the window on import come after Config (kivy.md §1).
+from kivy.app import App  # noqa: E402
+from kivy.base import EventLoop, ExceptionHandler, ExceptionManager  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.input.motionevent import MotionEvent  # noqa: E402
+
+
+class UiErrorHandler(ExceptionHandler):
+    """An exception in a UI callback: log it and go back to Home instead of crashing. Repeated
+    errors (a loop) or fatal ones crash, and systemd restarts the kiosk."""
+
+    MAX_ERRORS = 5
+    WINDOW_S = 60.0
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self.recent: collections.deque[float] = collections.deque(maxlen=self.MAX_ERRORS)
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if isinstance(inst, (KeyboardInterrupt, SystemExit, MemoryError)):
+            return ExceptionManager.RAISE
+        now = time.monotonic()
+        self.recent.append(now)
+        log.error("error in a UI callback; back to Home", exc_info=inst)
+        if len(self.recent) == self.MAX_ERRORS and now - self.recent[0] < self.WINDOW_S:
+            log.critical("%d UI errors within %.0f s: giving up", self.MAX_ERRORS, self.WINDOW_S)
+            return ExceptionManager.RAISE
+        Clock.schedule_once(lambda _dt: self.app.recover(), 0)
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    title = "KAC kiosk"
+    use_kivy_settings = False
+
+    def __init__(self, services: Any, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.services = services
+        self.shell: Any = None
+        self.frames = 0
+        self.ready_after_s: float | None = None
+        self._error_handler = UiErrorHandler(self)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.services.config.lockdown)
+
+    def build(self) -> Any:
+        from screens.shell import Shell
+
+        self.shell = Shell(self.services)
+        return self.shell.root
+
+    def on_start(self) -> None:
+        from kivy.core.window import Window
+
+        ExceptionManager.add_handler(self._error_handler)
+        Window.bind(on_request_close=self._on_request_close, on_flip=self._on_flip)
+        if self.locked:
+            Window.show_cursor = False
+        self.shell.start()
+
+    def on_stop(self) -> None:
+        from kivy.core.window import Window
+
+        Window.unbind(on_request_close=self._on_request_close, on_flip=self._on_flip)
+        if self._error_handler in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self._error_handler)
+        if self.shell is not None:
+            self.shell.stop()
+
+    def _on_flip(self, *_args: Any) -> None:
+        self.frames += 1
+
+    def _on_request_close(self, *_args: Any, **_kw: Any) -> bool:
+        # True = refused (Alt+F4, the window manager's close, and Escape all come through here).
+        if self.locked:
+            log.info("close request refused (kiosk is locked down)")
+            return True
+        return False
+
+    def open_settings(self, *_args: Any) -> bool:
+        # F1 would open Kivy's settings panel: never on a kiosk.
+        return False
+
+    def recover(self) -> None:
+        if self.shell is not None:
+            self.shell.recover()
+
+    @property
+    def ready(self) -> bool:
+        """The first frame is drawn and Home is showing: the kiosk accepts taps."""
+        return self.shell is not None and self.frames > 0 and self.shell.manager.current == "home"
+
+
+class SyntheticTouch(MotionEvent):
+    """A single tap fed through Kivy's real input path (EventLoop -> Window -> widgets)."""
+
+    def __init__(self, x: float, y: float) -> None:
+        from kivy.core.window import Window
+
+        super().__init__("smoke", 1, {"x": x / max(Window.width - 1, 1), "y": y / max(Window.height - 1, 1)},
+                         is_touch=True, type_id="touch")
+        self.profile = ["pos"]
+
+    def depack(self, args: dict[str, float]) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+
+async def tap_widget(widget: Any, frames: int = 2) -> None:
+    touch = SyntheticTouch(*widget.to_window(*widget.center))
+    EventLoop.post_dispatch_input("begin", touch)
+    await _frames(frames)
+    EventLoop.post_dispatch_input("end", touch)
+    await _frames(frames)
+
+
+async def _frames(n: int) -> None:
+    """Let the Kivy loop (running on this asyncio loop) draw n frames."""
+    for _ in range(n):
+        await asyncio.sleep(1 / 30)
+
+
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux /proc; None elsewhere), for start-up figures."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def smoke_check(app: KioskApp, out: Path, timeout_s: float = 30.0) -> str | None:
+    """Wait until Home accepts taps, prove it by tapping, save a screenshot. None = success."""
+    from kivy.core.window import Window
+
+    deadline = time.monotonic() + timeout_s
+    while not app.ready:
+        if time.monotonic() > deadline:
+            return f"the home screen did not become ready within {timeout_s:.0f} s"
+        await asyncio.sleep(0.01)
+    age = process_age_s()
+    if age is not None:
+        log.info("home screen ready %.3f s after process start", age)
+        app.ready_after_s = age
+    home = app.shell.screens["home"]
+    toggle = home.ids.high_contrast
+    visit = app.services.visit
+    for expected in (True, False):
+        await tap_widget(toggle)
+        if visit.high_contrast is not expected or toggle.active is not expected:
+            return f"a tap on the high-contrast button did not switch it to {expected}"
+    await _frames(2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shot = Window.screenshot(name=str(out.with_suffix("")) + "-.png")
+    if not shot or not Path(shot).exists():
+        return "the screenshot was not written"
+    os.replace(shot, out)
+    return None
+
+
+async def run_app(app: KioskApp, smoke: Path | None = None) -> int:
+    result: list[str | None] = []
+
+    async def scenario() -> None:
+        try:
+            result.append(await smoke_check(app, smoke))  # type: ignore[arg-type]
+        except Exception as exc:  # the message goes to the user; the traceback to the log
+            log.exception("smoke check failed")
+            result.append(f"smoke check crashed: {exc!r}")
+        finally:
+            app.stop()
+
+    task = asyncio.get_running_loop().create_task(scenario()) if smoke else None
+    if app.services.backend is not None:
+        # Recovery of unfinished payments runs beside the UI; payments wait for it.
+        app.services.backend.start_in_background()
+    try:
+        await app.async_run(async_lib="asyncio")
+    finally:
+        if task is not None and not task.done():
+            task.cancel()
+        await app.services.aclose()
+    if smoke is None:
+        return 0
+    if not result or result[0] is not None:
+        print(f"kiosk: smoke test failed: {result[0] if result else 'the app stopped early'}",
+              file=sys.stderr)
+        return 1
+    ready = f"; ready {app.ready_after_s:.3f} s after process start" if app.ready_after_s else ""
+    print(f"kiosk: smoke test passed{ready}; screenshot {smoke}")
+    return 0
+
+
+def main(services: Any, *, windowed: bool = False, smoke: Path | None = None) -> int:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_kivy(services.config, windowed=windowed)
+    app = KioskApp(services)
+    return asyncio.run(run_app(app, smoke))

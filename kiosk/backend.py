@@ -1,0 +1,154 @@
+"""The kiosk's long-lived services, built once from the config (no Kivy here).
+
+Journal, gateway client (embedded demo gateway or the municipality's server), card terminal,
+receipt printer and the payment and application services. They live as long as the process: a
+visit ending never cancels posting, recovery or printing. `start()` runs start-up recovery before
+the kiosk takes a payment; `ready` tells screens whether it has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import KioskConfig
+from kiosk.embedded_gateway import BASE_URL, EmbeddedGateway, open_embedded
+from kiosk.flows.application_flow import ApplicationService
+from kiosk.flows.payment import PaymentService, PaymentTimings
+from kiosk.forms.api_client import FormsApiClient
+from kiosk.gateway_client import GatewayClient
+from kiosk.journal import Journal
+from kiosk.terminal.lock import TerminalLock, lock_path
+from kiosk.terminal.service import TerminalService
+from printer.documents import Header
+from printer.port import JournalReceiptPort
+from printer.service import ReceiptPrinter
+from printer.signing import load_signer
+
+log = logging.getLogger(__name__)
+
+
+class BackendError(Exception):
+    """The kiosk cannot start its services (a secret file missing, the terminal owned elsewhere)."""
+
+
+def journal_path(cfg: KioskConfig) -> Path:
+    return Path(cfg.journal.path) if cfg.journal.path else cfg.data_dir() / "journal.sqlite3"
+
+
+def _read_secret(path: str, key: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise BackendError(f"{key}: cannot read {path}: {exc.strerror}") from None
+
+
+@dataclass
+class Backend:
+    config: KioskConfig
+    clock: Clock
+    journal: Journal
+    gateway: GatewayClient
+    forms_api: FormsApiClient
+    terminal: TerminalService
+    printer: ReceiptPrinter
+    receipts: JournalReceiptPort
+    payments: PaymentService
+    applications: ApplicationService
+    embedded: EmbeddedGateway | None = None
+    terminal_lock: TerminalLock | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def start(self) -> None:
+        """Recover unfinished payments and flush the outboxes; the kiosk pays only after this."""
+        try:
+            remaining = await self.payments.recover()
+            if remaining:
+                log.warning("%d payment(s) need a person: see `kiosk journal list`", len(remaining))
+            await self.applications.flush_outbox()
+            await asyncio.to_thread(self.journal.purge_personal_data,
+                                    self.config.journal.retention_days)
+        except Exception:
+            log.exception("start-up recovery failed; payments stay refused until it succeeds")
+            return
+        self.ready.set()
+
+    def start_in_background(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.start())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await self.gateway.aclose()
+        await self.forms_api.aclose()
+        await self.terminal.driver.aclose()
+        self.journal.close()
+        if self.embedded is not None:
+            self.embedded.close()
+        if self.terminal_lock is not None:
+            self.terminal_lock.release()
+
+
+def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
+                 terminal_service: TerminalService | None = None) -> Backend:
+    """Build every service from the config. Raises BackendError with the config key at fault."""
+    clock = clock or SystemClock()
+    data_dir = cfg.data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    # One process owns the terminal: a technician's test payment cannot run beside the kiosk.
+    lock = TerminalLock(lock_path(cfg))
+    try:
+        lock.acquire()
+    except Exception as exc:
+        raise BackendError(f"terminal: {exc}") from None
+
+    journal = Journal.open(journal_path(cfg), kiosk_id=cfg.kiosk.id,
+                           generation=cfg.kiosk.generation, clock=clock)
+    g = cfg.gateway
+    embedded = None
+    if cfg.embedded_gateway:
+        embedded = open_embedded(data_dir, clock=None)
+        gateway = embedded.client(timeout_s=g.timeout_s, retries=g.retries,
+                                  backoff_s=g.retry_backoff_s)
+        forms_api = FormsApiClient(BASE_URL, embedded.token, transport=embedded.transport(),
+                                   timeout_s=g.timeout_s, retries=g.retries,
+                                   backoff_s=g.retry_backoff_s)
+    else:
+        token = _read_secret(g.token_file, "gateway.token_file") if g.token_file else ""
+        gateway = GatewayClient(g.url, token, timeout_s=g.timeout_s, retries=g.retries,
+                                backoff_s=g.retry_backoff_s)
+        forms_api = FormsApiClient(g.url, token, timeout_s=g.timeout_s, retries=g.retries,
+                                   backoff_s=g.retry_backoff_s)
+
+    terminal = terminal_service or TerminalService.from_config(cfg, journal, clock=clock)
+    printer = ReceiptPrinter.from_config(cfg)
+    try:
+        signer = load_signer(cfg.kiosk.signing_key_file, demo=cfg.demo)
+    except (ValueError, OSError) as exc:
+        raise BackendError(str(exc)) from None
+    header = Header(municipality=cfg.kiosk.municipality, location=cfg.kiosk.location_name,
+                    kiosk_id=cfg.kiosk.id)
+    receipts = JournalReceiptPort(printer, signer=signer, header=header,
+                                  verify_base=cfg.printer.verify_url_base, demo=cfg.demo)
+    t = cfg.terminal
+    payments = PaymentService(
+        journal=journal, gateway=gateway, terminal=terminal, receipts=receipts, clock=clock,
+        timings=PaymentTimings(payment_timeout_s=t.payment_timeout_s,
+                               status_retry_s=t.status_retry_s,
+                               recovery_deadline_s=t.recovery_deadline_s,
+                               reservation_ttl_s=int(cfg.timeouts.reservation_ttl_s)),
+        terminal_id=t.poi_id)
+    applications = ApplicationService(journal, forms_api, kiosk_id=cfg.kiosk.id,
+                                      location=cfg.kiosk.location_name, clock=clock,
+                                      dpo_contact=cfg.kiosk.dpo_contact)
+    return Backend(config=cfg, clock=clock, journal=journal, gateway=gateway,
+                   forms_api=forms_api, terminal=terminal, printer=printer, receipts=receipts,
+                   payments=payments, applications=applications, embedded=embedded,
+                   terminal_lock=lock)

@@ -1,0 +1,109 @@
+"""`kiosk journal list | resolve`: the review list until assisted mode has its screens.
+
+`list` shows unfinished, unknown-outcome and awaiting-confirmation payments and failed prints;
+`resolve ID --reason TEXT --as {approved,void}` closes a manual-review case by hand, logged in the
+journal's audit trail with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk import config
+from kiosk.journal import Journal, JournalError, MoneyState, PaymentEntry, ReceiptState
+from kiosk.money import format_eur
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None)
+    sub = parser.add_subparsers(dest="journal_command", metavar="SUBCOMMAND")
+    lst = sub.add_parser("list", help="unfinished payments, unknown outcomes, failed prints")
+    lst.add_argument("--all", action="store_true", help="every payment, finished ones too")
+    lst.set_defaults(func=list_entries)
+    res = sub.add_parser("resolve", help="close a manual-review payment by hand (logged)")
+    res.add_argument("id", help="client_txn_id, its first 8 characters, or the slip's reference")
+    res.add_argument("--reason", required=True, help="why, for the audit trail")
+    res.add_argument("--as", dest="verdict", choices=["approved", "void"], required=True,
+                     help="approved: the card was charged (verified with the acquirer); "
+                          "void: it was not")
+    res.set_defaults(func=resolve_entry)
+
+
+def open_journal(cfg: config.KioskConfig) -> Journal:
+    path = Path(cfg.journal.path) if cfg.journal.path else cfg.data_dir() / "journal.sqlite3"
+    return Journal.open(path, kiosk_id=cfg.kiosk.id, generation=cfg.kiosk.generation)
+
+
+def _flags(e: PaymentEntry) -> str:
+    flags = []
+    if e.money_state is MoneyState.MANUAL_REVIEW:
+        flags.append("REVIEW")
+    if e.money_state is MoneyState.POST_PENDING:
+        flags.append("AWAITING-CONFIRMATION")
+    if e.receipt_state is ReceiptState.PRINT_FAILED:
+        flags.append("PRINT-FAILED")
+    return ",".join(flags)
+
+
+def list_entries(args: argparse.Namespace) -> int:
+    try:
+        cfg = config.load(args.config)
+        journal = open_journal(cfg)
+    except (config.ConfigError, JournalError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with journal:
+        entries = journal.payments() if args.all else [
+            e for e in journal.payments()
+            if e.unfinished or e.money_state is MoneyState.MANUAL_REVIEW
+            or e.receipt_state is ReceiptState.PRINT_FAILED]
+    if not entries:
+        print("nothing to resolve")
+        return 0
+    print(f"{'id':<10} {'created (UTC)':<20} {'amount':>12} {'money':<17} {'receipt':<13} "
+          f"{'reference':<10} {'receipt no':<22} flags")
+    for e in entries:
+        print(f"{e.client_txn_id[:8]:<10} {e.created_at:%Y-%m-%d %H:%M:%S} "
+              f"{format_eur(e.amount_cents, group=' '):>12} {e.money_state:<17} "
+              f"{e.receipt_state:<13} {e.reference_code:<10} {e.receipt_no or '-':<22} {_flags(e)}")
+    return 0
+
+
+def _find(journal: Journal, ident: str) -> PaymentEntry | None:
+    by_ref = journal.find_by_reference(ident)
+    if by_ref:
+        return by_ref
+    matches = [e for e in journal.payments() if e.client_txn_id.startswith(ident)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def resolve_entry(args: argparse.Namespace) -> int:
+    try:
+        cfg = config.load(args.config)
+        journal = open_journal(cfg)
+    except (config.ConfigError, JournalError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with journal:
+        entry = _find(journal, args.id)
+        if entry is None:
+            print(f"no single payment matches {args.id!r}", file=sys.stderr)
+            return 2
+        if entry.money_state is not MoneyState.MANUAL_REVIEW:
+            print(f"{entry.client_txn_id} is {entry.money_state}, not in manual review; "
+                  "the kiosk resolves it by itself", file=sys.stderr)
+            return 2
+        target = MoneyState.APPROVED if args.verdict == "approved" else MoneyState.VOID
+        note = f"resolved by hand: {args.reason}"
+        journal.transition(entry.client_txn_id, target, note=note)
+        if target is MoneyState.APPROVED:
+            journal.assign_receipt_no(entry.client_txn_id)
+        else:
+            journal.outbox_put("intent-release", f"{entry.client_txn_id}:release",
+                               {"client_txn_id": entry.client_txn_id})
+        print(f"{entry.client_txn_id}: {entry.money_state} -> {target} ({args.reason}); "
+              + ("the kiosk posts it and prints its receipt at its next start"
+                 if target is MoneyState.APPROVED else "the reservation is released at next start"))
+    return 0

@@ -1,0 +1,63 @@
+"""Start-up (and before-each-payment) recovery of card payments whose answer was never journaled.
+
+For every card entry left SENT_TO_TERMINAL or UNKNOWN (a crash, a lost answer) the terminal is asked
+with TransactionStatus, a new ServiceID each time, and the journal moves as the answer allows:
+approved -> APPROVED; declined / cancelled -> DECLINED / CANCELLED; NotFound -> VOID (never
+approved); partial -> REVERSAL_PENDING -> Reversal -> REVERSED; still unknown at the deadline ->
+MANUAL_REVIEW. RESERVED entries are not the terminal's business (the flow releases the reservation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kiosk.clock import Clock
+from kiosk.journal import Journal, MoneyState
+from kiosk.terminal.base import OutcomeStatus, TerminalDriver, TerminalOutcome
+
+M = MoneyState
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    client_txn_id: str
+    before: MoneyState
+    after: MoneyState
+    outcome: TerminalOutcome | None
+
+
+async def recover_terminal(journal: Journal, driver: TerminalDriver, *, clock: Clock,
+                           deadline_s: float, retry_s: float = 1.0,
+                           exclude: Iterable[str] = ()) -> list[RecoveryResult]:
+    from kiosk.terminal.service import TerminalService
+
+    service = TerminalService(driver, journal, clock=clock, status_retry_s=retry_s,
+                              recovery_deadline_s=deadline_s)
+    skip = set(exclude)
+    results: list[RecoveryResult] = []
+    entries = await asyncio.to_thread(journal.unfinished)
+    for entry in sorted(entries, key=lambda e: e.created_at):
+        if entry.method != "card" or entry.client_txn_id in skip:
+            continue
+        before = entry.money_state
+        outcome: TerminalOutcome | None = None
+        if before in (M.SENT_TO_TERMINAL, M.UNKNOWN):
+            if not entry.service_id:
+                # SENT_TO_TERMINAL is written with the ServiceID before the POST: nothing was sent.
+                await asyncio.to_thread(journal.transition, entry.client_txn_id, M.VOID,
+                                        note="no ServiceID: never sent")
+            else:
+                pending = TerminalOutcome(OutcomeStatus.UNKNOWN, service_id=entry.service_id,
+                                          requested_cents=entry.amount_cents)
+                outcome = await service.settle(entry, entry.service_id, pending, after_crash=True)
+        elif before is M.REVERSAL_PENDING and entry.terminal and \
+                entry.terminal.get("status") == OutcomeStatus.PARTIAL.value:
+            outcome = await service.retry_reversal(entry.client_txn_id,
+                                                   TerminalOutcome.from_dict(entry.terminal))
+        else:
+            continue
+        after = (await asyncio.to_thread(journal.get, entry.client_txn_id)).money_state
+        results.append(RecoveryResult(entry.client_txn_id, before, after, outcome))
+    return results

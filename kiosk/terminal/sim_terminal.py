@@ -1,0 +1,357 @@
+"""A simulated nexo terminal (the POI side): validation, scenarios by cents, kept transactions.
+
+Used two ways: behind the HTTP server of `kiosk terminal simulate` (a separate process that outlives
+a killed kiosk) and in-process by `SimulatorDriver` for the demo and flow tests. Each payment runs as
+the terminal's own task, so a client that stops waiting (timeout, crash) does not stop the payment:
+TransactionStatus and Abort keep working on it, as on a real terminal.
+
+Cent scenarios (when enabled): ,91 Refusal  ,92 Cancel on the terminal  ,93 Busy  ,94 partial
+approval of half  ,95 hang until aborted  ,96 approve then drop the connection  ,97 slow approval
+,98 slow approval that ignores Abort (the card was already read: too late to cancel). Others approve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from kiosk.money import to_major
+
+SERVICE_ID_RE = re.compile(r"^[0-9A-Za-z]{1,10}$")
+CATEGORIES = {"Payment", "Abort", "TransactionStatus", "Reversal", "Reconciliation", "Diagnosis"}
+
+
+class DropConnection(Exception):
+    """The simulated terminal answers nothing and the connection goes away (answer lost)."""
+
+
+class Rejected(Exception):
+    """A request the terminal refuses to read (answered with an EventNotification Reject)."""
+
+
+def reject(message: str) -> dict[str, Any]:
+    return {"SaleToPOIRequest": {"EventNotification": {
+        "EventToNotify": "Reject", "EventDetails": "message=" + quote(message),
+        "TimeStamp": _now()}}}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _line(name: str, value: str = "", key: str = "", bold: bool = False) -> dict[str, Any]:
+    fields = {k: v for k, v in (("name", name), ("value", value), ("key", key)) if v}
+    line: dict[str, Any] = {"Text": urlencode(fields, quote_via=quote), "EndOfLineFlag": True}
+    if bold:
+        line["CharacterStyle"] = "Bold"
+    return line
+
+
+@dataclass
+class SimTxn:
+    sale_id: str
+    service_id: str
+    sale_txn: dict[str, Any]
+    cents: int
+    scenario: int | None
+    header: dict[str, Any]
+    aborted: asyncio.Event = field(default_factory=asyncio.Event)
+    answer: asyncio.Future[dict[str, Any]] | None = None
+    body: dict[str, Any] | None = None  # the PaymentResponse once done
+    poi_txn_id: str = ""
+    poi_time: str = ""
+    authorised_cents: int = 0
+    reversed: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.body is not None
+
+
+class SimTerminal:
+    def __init__(self, *, poi_id: str = "SIM-POI-1", scenarios: bool = True,
+                 approve_delay_s: float = 0.0, slow_s: float = 5.0) -> None:
+        self.poi_id = poi_id
+        self.scenarios = scenarios
+        self.approve_delay_s = approve_delay_s
+        self.slow_s = slow_s
+        self.seen: set[tuple[str, str]] = set()
+        self.payments: dict[tuple[str, str], SimTxn] = {}
+        self.by_poi_txn: dict[str, SimTxn] = {}
+        self.in_flight: SimTxn | None = None
+        self.charges = 0  # approved payments, for tests: never a second charge
+        self._seq = itertools.count(1)
+        self._recon = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- entry point --------------------------------------------------------------------------
+    async def handle(self, message: Any) -> dict[str, Any] | None:
+        """One request -> its answer (None: empty body). Raises DropConnection for ,96."""
+        try:
+            header, category, body = self._validate(message)
+        except Rejected as exc:
+            return reject(str(exc))
+        handler = getattr(self, f"_{category.lower()}")
+        return await handler(header, body)
+
+    def _validate(self, message: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        if not isinstance(message, dict) or set(message) != {"SaleToPOIRequest"}:
+            raise Rejected("Not a SaleToPOIRequest")
+        root = message["SaleToPOIRequest"]
+        hdr = root.get("MessageHeader") if isinstance(root, dict) else None
+        if not isinstance(hdr, dict):
+            raise Rejected("MessageHeader missing")
+        expected = {"ProtocolVersion": "3.0", "MessageClass": "Service", "MessageType": "Request"}
+        for key, value in expected.items():
+            if hdr.get(key) != value:
+                raise Rejected(f"Invalid {key}")
+        category = hdr.get("MessageCategory")
+        if category not in CATEGORIES:
+            raise Rejected("Invalid MessageCategory")
+        if not SERVICE_ID_RE.match(str(hdr.get("ServiceID", ""))):
+            raise Rejected("Invalid ServiceID")
+        if not hdr.get("SaleID"):
+            raise Rejected("SaleID missing")
+        if hdr.get("POIID") != self.poi_id:
+            raise Rejected("Unknown POIID")
+        body = root.get(f"{category}Request")
+        if not isinstance(body, dict):
+            raise Rejected(f"{category}Request missing")
+        key = (str(hdr["SaleID"]), str(hdr["ServiceID"]))
+        if key in self.seen:
+            raise Rejected("Duplicate ServiceID")
+        self.seen.add(key)
+        return hdr, category, body
+
+    @staticmethod
+    def _cents(value: Any) -> int:
+        try:
+            dec = Decimal(str(value))
+        except InvalidOperation:
+            raise Rejected("Invalid amount") from None
+        if dec <= 0 or dec != dec.quantize(Decimal("0.01")) or dec > Decimal("999999.99"):
+            raise Rejected("Invalid amount")
+        return int(dec * 100)
+
+    def _response(self, hdr: dict[str, Any], category: str, body: dict[str, Any]
+                  ) -> dict[str, Any]:
+        return {"SaleToPOIResponse": {"MessageHeader": {**hdr, "MessageType": "Response"},
+                                      f"{category}Response": body}}
+
+    # -- Payment ------------------------------------------------------------------------------
+    async def _payment(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            amounts = body["PaymentTransaction"]["AmountsReq"]
+            sale_txn = body["SaleData"]["SaleTransactionID"]
+            if amounts.get("Currency") != "EUR":
+                raise Rejected("Invalid Currency")
+            if not sale_txn.get("TransactionID") or not sale_txn.get("TimeStamp"):
+                raise Rejected("SaleTransactionID incomplete")
+            cents = self._cents(amounts.get("RequestedAmount"))
+        except Rejected as exc:
+            return reject(str(exc))
+        except (KeyError, TypeError):
+            return reject("PaymentRequest incomplete")
+        scenario = cents % 100 if self.scenarios and cents % 100 >= 91 else None
+        if self.in_flight is not None or scenario == 93:
+            return self._response(hdr, "Payment", {
+                "Response": {"Result": "Failure", "ErrorCondition": "Busy",
+                             "AdditionalResponse": "message=Terminal%20busy"},
+                "SaleData": {"SaleTransactionID": sale_txn}})
+        txn = SimTxn(sale_id=hdr["SaleID"], service_id=hdr["ServiceID"], sale_txn=sale_txn,
+                     cents=cents, scenario=scenario, header=hdr)
+        txn.answer = asyncio.get_running_loop().create_future()
+        self.payments[(txn.sale_id, txn.service_id)] = txn
+        self.in_flight = txn
+        task = asyncio.create_task(self._run(txn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        answer = await asyncio.shield(txn.answer)
+        if scenario == 96:
+            raise DropConnection()
+        return answer
+
+    async def _run(self, txn: SimTxn) -> None:
+        """The terminal's side of one payment: it goes on whether or not anyone still listens."""
+        try:
+            if txn.scenario == 95:
+                await txn.aborted.wait()
+            elif txn.scenario == 98:
+                await asyncio.sleep(self.slow_s)
+            else:
+                wait = self.slow_s if txn.scenario == 97 else self.approve_delay_s
+                try:
+                    await asyncio.wait_for(txn.aborted.wait(), timeout=wait)
+                except asyncio.TimeoutError:
+                    pass
+            body = self._decide(txn)
+        finally:
+            if self.in_flight is txn:
+                self.in_flight = None
+        txn.body = body
+        assert txn.answer is not None
+        txn.answer.set_result(self._response(txn.header, "Payment", body))
+
+    def _decide(self, txn: SimTxn) -> dict[str, Any]:
+        base = {"SaleData": {"SaleTransactionID": txn.sale_txn}}
+        if txn.aborted.is_set() and txn.scenario != 98:
+            return {"Response": {"Result": "Failure", "ErrorCondition": "Aborted",
+                                 "AdditionalResponse": "message=Transaction%20aborted"}, **base}
+        if txn.scenario == 91:
+            return {"Response": {"Result": "Failure", "ErrorCondition": "Refusal",
+                                 "AdditionalResponse": "refusalReason=05%20%3A%20Do%20not%20honor"},
+                    **base}
+        if txn.scenario == 92:
+            return {"Response": {"Result": "Failure", "ErrorCondition": "Cancel",
+                                 "AdditionalResponse": "message=Cancelled%20on%20terminal"}, **base}
+        authorised = txn.cents // 2 if txn.scenario == 94 else txn.cents
+        result = "Partial" if txn.scenario == 94 else "Success"
+        return self._approval(txn, authorised, result)
+
+    def _approval(self, txn: SimTxn, authorised: int, result: str) -> dict[str, Any]:
+        seq = next(self._seq)
+        txn.poi_txn_id = f"SIM{seq:07d}.{secrets.token_hex(8).upper()}"
+        txn.poi_time = _now()
+        txn.authorised_cents = authorised
+        self.by_poi_txn[txn.poi_txn_id] = txn
+        self.charges += 1
+        auth = f"{secrets.randbelow(1_000_000):06d}"
+        major = to_major(authorised)
+        receipt = [
+            _line("", key="header1", bold=True),
+            _line("CARDHOLDER COPY", key="cardholderHeader", bold=True),
+            _line("Date", txn.poi_time[:10], "txdate"),
+            _line("Time", txn.poi_time[11:19], "txtime"),
+            _line("Card", "************3511", "pan"),
+            _line("Card type", "mc", "cardType"),
+            _line("Entry mode", "Contactless", "posEntryMode"),
+            _line("AID", "A0000000041010", "aid"),
+            _line("TID", self.poi_id, "tid"),
+            _line("Auth. code", auth, "authCode"),
+            _line("Tender", txn.poi_txn_id.split(".")[0], "txRef"),
+            _line("Reference", txn.sale_txn.get("TransactionID", ""), "mref"),
+            _line("TOTAL", f"€ {major}", "totalAmount", bold=True),
+            _line("APPROVED" if result == "Success" else "PARTIALLY APPROVED", key="approved",
+                  bold=True),
+            _line("Please retain for your records", key="retain"),
+        ]
+        return {
+            "Response": {"Result": result, "AdditionalResponse": urlencode({
+                "pspReference": txn.poi_txn_id.split(".")[1], "authCode": auth,
+                "cardSummary": "3511", "expiryDate": "3/2030", "cardBin": "541333"})},
+            "SaleData": {"SaleTransactionID": txn.sale_txn},
+            "POIData": {"POITransactionID": {"TransactionID": txn.poi_txn_id,
+                                             "TimeStamp": txn.poi_time},
+                        "POIReconciliationID": "1000"},
+            "PaymentResult": {
+                "PaymentType": "Normal",
+                "PaymentInstrumentData": {"PaymentInstrumentType": "Card", "CardData": {
+                    "MaskedPan": "541333 **** 3511", "PaymentBrand": "mc",
+                    "EntryMode": ["Tapped"], "SensitiveCardData": {"ExpiryDate": "0330"}}},
+                "AmountsResp": {"AuthorizedAmount": major, "Currency": "EUR"},
+                "PaymentAcquirerData": {"ApprovalCode": auth, "MerchantID": "SimMerchant",
+                                        "AcquirerPOIID": self.poi_id,
+                                        "AcquirerTransactionID": {"TransactionID": txn.poi_txn_id,
+                                                                  "TimeStamp": txn.poi_time}},
+            },
+            "PaymentReceipt": [
+                {"DocumentQualifier": "CashierReceipt", "RequiredSignatureFlag": False,
+                 "OutputContent": {"OutputFormat": "Text", "OutputText": receipt[:1] + [
+                     _line("MERCHANT COPY", key="merchantTitle", bold=True)] + receipt[2:]}},
+                {"DocumentQualifier": "CustomerReceipt", "RequiredSignatureFlag": False,
+                 "OutputContent": {"OutputFormat": "Text", "OutputText": receipt}},
+            ],
+        }
+
+    # -- Abort, TransactionStatus -------------------------------------------------------------
+    def _referenced(self, body: dict[str, Any]) -> SimTxn | None:
+        ref = body.get("MessageReference") or {}
+        return self.payments.get((str(ref.get("SaleID", "")), str(ref.get("ServiceID", ""))))
+
+    async def _abort(self, hdr: dict[str, Any], body: dict[str, Any]) -> None:
+        txn = self._referenced(body)
+        if txn is not None and not txn.done:
+            txn.aborted.set()
+        return None  # Adyen: HTTP 200, empty body
+
+    async def _transactionstatus(self, hdr: dict[str, Any], body: dict[str, Any]
+                                 ) -> dict[str, Any]:
+        txn = self._referenced(body)
+        ref = body.get("MessageReference") or {}
+        if txn is None:
+            return self._response(hdr, "TransactionStatus", {"Response": {
+                "Result": "Failure", "ErrorCondition": "NotFound",
+                "AdditionalResponse": "message=Message%20not%20found"}, "MessageReference": ref})
+        if not txn.done:
+            return self._response(hdr, "TransactionStatus", {"Response": {
+                "Result": "Failure", "ErrorCondition": "InProgress",
+                "AdditionalResponse": "message=Uncompleted%20transaction"},
+                "MessageReference": ref})
+        return self._response(hdr, "TransactionStatus", {
+            "Response": {"Result": "Success"}, "MessageReference": ref,
+            "RepeatedMessageResponse": {
+                "MessageHeader": {**txn.header, "MessageType": "Response"},
+                "RepeatedResponseMessageBody": {"PaymentResponse": txn.body}}})
+
+    # -- Reversal, Diagnosis, Reconciliation --------------------------------------------------
+    async def _reversal(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        orig = ((body.get("OriginalPOITransaction") or {}).get("POITransactionID") or {})
+        txn = self.by_poi_txn.get(str(orig.get("TransactionID", "")))
+
+        def failure(error: str) -> dict[str, Any]:
+            return self._response(hdr, "Reversal", {"Response": {
+                "Result": "Failure", "ErrorCondition": error}})
+
+        if txn is None:
+            return failure("NotFound")
+        if txn.reversed:
+            return failure("NotAllowed")
+        if "ReversedAmount" in body:
+            try:
+                amount = self._cents(body["ReversedAmount"])
+            except Rejected:
+                return failure("MessageFormat")
+            if amount > txn.authorised_cents:
+                return failure("MessageFormat")
+        else:
+            amount = txn.authorised_cents
+        txn.reversed = True
+        seq = next(self._seq)
+        major = to_major(amount)
+        return self._response(hdr, "Reversal", {
+            "Response": {"Result": "Success"},
+            "POIData": {"POITransactionID": {"TransactionID": f"SIM{seq:07d}.REV",
+                                             "TimeStamp": _now()}},
+            "OriginalPOITransaction": {"POITransactionID": orig},
+            "ReversedAmount": major,
+            "PaymentReceipt": [{"DocumentQualifier": "CustomerReceipt", "OutputContent": {
+                "OutputFormat": "Text", "OutputText": [
+                    _line("REFUND", key="refundTitle", bold=True),
+                    _line("Card", "************3511", "pan"),
+                    _line("TOTAL", f"€ -{major}", "totalAmount", bold=True)]}}],
+        })
+
+    async def _diagnosis(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        return self._response(hdr, "Diagnosis", {
+            "Response": {"Result": "Success"},
+            "POIStatus": {"GlobalStatus": "OK", "CommunicationOKFlag": True},
+            "HostStatus": [{"AcquirerID": "SimAcquirer", "IsReachableFlag": True}]})
+
+    async def _reconciliation(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        count = sum(1 for t in self.by_poi_txn.values() if not t.reversed)
+        total = sum(t.authorised_cents for t in self.by_poi_txn.values() if not t.reversed)
+        return self._response(hdr, "Reconciliation", {
+            "Response": {"Result": "Success"},
+            "ReconciliationType": body.get("ReconciliationType", "SaleReconciliation"),
+            "POIReconciliationID": str(next(self._recon)),
+            "TransactionTotals": [{"PaymentBrand": "mc", "PaymentCurrency": "EUR",
+                                   "TransactionCount": count,
+                                   "TransactionAmount": to_major(total) if total else
+                                   Decimal("0.00")}]})

@@ -1,0 +1,102 @@
+"""Jobs on disk until they are provably printed: `<spool>/pending/<job_id>.bin` + `.json`, moved to
+`<spool>/printed/` once the printer confirmed them (kept for audit and reprint)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class SpoolEntry:
+    job_id: str
+    kind: str  # payment, unknown, application, ...
+    created_at: str  # RFC 3339 UTC
+    attempts: int = 0
+    last_error: str = ""
+    preview_png: bool = False
+
+    def data_path(self, spool: Spool) -> Path:
+        return spool.pending_dir / f"{self.job_id}.bin"
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class Spool:
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.pending_dir = self.folder / "pending"
+        self.printed_dir = self.folder / "printed"
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        self.printed_dir.mkdir(parents=True, exist_ok=True)
+
+    def add(self, job_id: str, data: bytes, *, kind: str, preview_png: bytes | None = None) -> SpoolEntry:
+        """Store a job before it is sent (so a crash or a failed print leaves it here)."""
+        if not _JOB_ID.match(job_id):
+            raise ValueError(f"bad job id {job_id!r}")
+        entry = SpoolEntry(job_id=job_id, kind=kind, created_at=datetime.now(timezone.utc).isoformat(),
+                           preview_png=preview_png is not None)
+        _write(self.pending_dir / f"{job_id}.bin", data)
+        if preview_png is not None:
+            _write(self.pending_dir / f"{job_id}.png", preview_png)
+        self._save(entry)
+        return entry
+
+    def _save(self, entry: SpoolEntry) -> None:
+        _write(self.pending_dir / f"{entry.job_id}.json", json.dumps(asdict(entry)).encode("utf-8"))
+
+    def get(self, job_id: str) -> SpoolEntry:
+        path = self.pending_dir / f"{job_id}.json"
+        if not path.exists():
+            raise KeyError(job_id)
+        return SpoolEntry(**json.loads(path.read_text("utf-8")))
+
+    def data(self, job_id: str) -> bytes:
+        for folder in (self.pending_dir, self.printed_dir):
+            path = folder / f"{job_id}.bin"
+            if path.exists():
+                return path.read_bytes()
+        raise KeyError(job_id)
+
+    def pending(self) -> list[SpoolEntry]:
+        """Unprinted jobs, oldest first."""
+        entries = [SpoolEntry(**json.loads(p.read_text("utf-8"))) for p in self.pending_dir.glob("*.json")]
+        return sorted(entries, key=lambda e: (e.created_at, e.job_id))
+
+    def mark_failed(self, job_id: str, reason: str) -> SpoolEntry:
+        entry = self.get(job_id)
+        entry = SpoolEntry(**{**asdict(entry), "attempts": entry.attempts + 1, "last_error": reason})
+        self._save(entry)
+        return entry
+
+    def mark_printed(self, job_id: str) -> None:
+        for suffix in (".bin", ".png", ".json"):
+            src = self.pending_dir / f"{job_id}{suffix}"
+            if src.exists():
+                os.replace(src, self.printed_dir / src.name)
+
+    async def reprint(self, job_id: str, printer: object) -> None:
+        """Send a pending job again (same bytes); on success it leaves the pending list.
+        Raises printer.devices.PrintError (the job stays pending, attempts counted)."""
+        from printer.devices import PrintError
+
+        data = self.data(job_id)
+        try:
+            await printer.print_job(data, name=job_id)  # type: ignore[attr-defined]
+        except PrintError as exc:
+            self.mark_failed(job_id, exc.reason)
+            raise
+        self.mark_printed(job_id)

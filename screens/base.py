@@ -1,0 +1,145 @@
+"""The screen base and the screen registry.
+
+A screen is a `KioskScreen` subclass in a module of the `screens` package, decorated with
+`@register_screen`. The shell imports every module of the package (`discover()`), builds each
+registered screen ONCE and calls `reset()` on all of them at the end of every visit; a screen is
+never rebuilt (rebuilding leaks memory over weeks, kivy.md §3). A `<module>.kv` file beside the
+module is loaded once, automatically, and holds layout only.
+
+    @register_screen
+    class FindScreen(KioskScreen):
+        screen_name = "find"
+        speech_text = N_("Type the notice number and the check value from your invoice.")
+
+        def reset(self) -> None:
+            self.ids.number.text = ""
+
+        @classmethod
+        def gallery_states(cls) -> list[GalleryState]:
+            return [GalleryState(""), GalleryState("error", lambda s: s.show_error("..."))]
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+import screens.widgets  # noqa: F401  (kv globals `tr`/`theme`, fonts, shared widget rules)
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+
+@dataclass(frozen=True)
+class GalleryState:
+    """One picture of a screen in `kiosk gallery`: a name ("" = as after reset) and a function
+    that puts demo data on the freshly reset screen."""
+
+    name: str = ""
+    prepare: Callable[[KioskScreen], None] | None = None
+
+
+class KioskScreen(Screen):
+    """Base of every screen: built once, `reset()` per visit, plain-language `speech_text`."""
+
+    screen_name: ClassVar[str] = ""
+    # An English msgid (mark it with N_); read aloud on request and with warnings.
+    speech_text: ClassVar[str] = ""
+    # Order in the gallery and in the manager (home first).
+    order: ClassVar[int] = 100
+    # Whether Back / "Ask the librarian" make sense here (the nav bar in base.kv reads these).
+    show_back = BooleanProperty(True)
+    show_librarian = BooleanProperty(True)
+    shell = ObjectProperty(None, rebind=True)
+
+    def __init__(self, shell: Shell, **kw: Any) -> None:
+        super().__init__(name=self.screen_name, **kw)
+        self.shell = shell
+
+    @property
+    def services(self) -> Any:
+        """The core services (`kiosk.run_command.Services`): config, translator, clock, speech,
+        visit, and the ports later issues add."""
+        return self.shell.services
+
+    # -- hooks --------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything of the last visit (texts typed, selections, errors). Override."""
+
+    def speech(self) -> str:
+        """The translated plain-language text for this screen (override for dynamic text)."""
+        return self.services.translator._(self.speech_text) if self.speech_text else ""
+
+    @classmethod
+    def gallery_states(cls) -> list[GalleryState]:
+        return [GalleryState("")]
+
+    # -- actions screens and kv call ----------------------------------------------------------
+    def speak(self) -> None:
+        self.shell.speak(self.speech())
+
+    def go(self, name: str) -> None:
+        self.shell.go(name)
+
+    def go_back(self) -> None:
+        self.shell.back()
+
+    def ask_librarian(self) -> None:
+        self.shell.go("librarian")
+
+
+class NavBar(BoxLayout):
+    """Back / Read aloud / Ask the librarian; a screen's kv adds `NavBar: screen: root`."""
+
+    # rebind: the kv expressions `root.screen.show_back` must follow the screen once it is set.
+    screen = ObjectProperty(None, allownone=True, rebind=True)
+
+
+_T = TypeVar("_T", bound=type[KioskScreen])
+_REGISTRY: dict[str, type[KioskScreen]] = {}
+
+
+def register_screen(cls: _T) -> _T:
+    if not cls.screen_name:
+        raise ValueError(f"{cls.__name__} has no screen_name")
+    other = _REGISTRY.get(cls.screen_name)
+    if other is not None and other is not cls:
+        raise ValueError(f"screen {cls.screen_name!r} registered twice ({other.__name__}, {cls.__name__})")
+    _load_kv_beside(cls)
+    _REGISTRY[cls.screen_name] = cls
+    return cls
+
+
+def _load_kv_beside(cls: type) -> None:
+    module = importlib.import_module(cls.__module__)
+    kv = Path(module.__file__ or "").with_suffix(".kv")
+    if kv.exists() and str(kv) not in Builder.files:
+        Builder.load_file(str(kv))
+
+
+def discover() -> dict[str, type[KioskScreen]]:
+    """Import every module of the screens package so their @register_screen runs; the registry
+    ordered by `order`, then name."""
+    import screens
+
+    for info in pkgutil.iter_modules(screens.__path__):
+        importlib.import_module(f"screens.{info.name}")
+    return registered()
+
+
+def registered() -> dict[str, type[KioskScreen]]:
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+_BASE_KV = str(Path(__file__).with_suffix(".kv"))
+if _BASE_KV not in Builder.files:
+    Builder.load_file(_BASE_KV)

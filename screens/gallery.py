@@ -1,0 +1,111 @@
+"""`kiosk gallery --out DIR [--lang lv,en,ru] [--large-text] [--high-contrast] [--config FILE]`
+
+Renders every registered screen, in each of its gallery states, headless to
+`DIR/<screen>[.<state>]-<lang>[-large][-contrast].png`. Normal text and contrast are always
+rendered; --large-text and --high-contrast add those variants (and their combination).
+No Kivy import at module level: the CLI imports this module before Kivy's environment is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    parser.add_argument("--lang", default="", help="comma-separated languages (default: the config's)")
+    parser.add_argument("--large-text", action="store_true", help="also render with larger text")
+    parser.add_argument("--high-contrast", action="store_true", help="also render in high contrast")
+    parser.add_argument("--config", type=Path, default=None, help="kiosk TOML (default: the demo)")
+    parser.set_defaults(func=run)
+
+
+def gallery_name(screen: str, state: str, lang: str, large: bool, contrast: bool) -> str:
+    return (f"{screen}{'.' + state if state else ''}-{lang}"
+            f"{'-large' if large else ''}{'-contrast' if contrast else ''}.png")
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk import config as config_mod
+    from kiosk.i18n import LANGUAGES
+
+    try:
+        cfg = config_mod.load(args.config) if args.config else config_mod.KioskConfig()
+    except config_mod.ConfigError as exc:
+        print(f"kiosk gallery: invalid configuration\n{exc}", file=sys.stderr)
+        return 2
+    langs = [x.strip() for x in args.lang.split(",") if x.strip()] or list(cfg.kiosk.languages)
+    bad = [x for x in langs if x not in LANGUAGES]
+    if bad:
+        print(f"kiosk gallery: unknown language(s) {', '.join(bad)}; choose from "
+              f"{', '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    written = render(cfg, args.out, langs, large_text=args.large_text,
+                     high_contrast=args.high_contrast)
+    print(f"kiosk gallery: {len(written)} screenshots in {args.out}")
+    return 0
+
+
+def render(cfg, out: Path, langs: list[str], *, large_text: bool = False,  # type: ignore[no-untyped-def]
+           high_contrast: bool = False) -> list[Path]:
+    from kiosk.run_command import apply_kivy_environment, build_services
+    from kiosk.speech import SilentSpeech
+
+    if "kivy" not in sys.modules:
+        apply_kivy_environment(cfg, headless=True)
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+        from kiosk.app import configure_kivy
+
+        configure_kivy(cfg, windowed=True)
+    from kivy.base import EventLoop
+    from kivy.uix.screenmanager import NoTransition
+
+    from screens.shell import Shell
+
+    EventLoop.ensure_window()
+    window = EventLoop.window
+    # Demo data in a throw-away folder: the gallery never touches a running kiosk's journal,
+    # gateway file or terminal lock.
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="kac-gallery-")
+    cfg = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(update={"data_dir": scratch}),
+                                 "demo": True})
+    services = build_services(cfg, speech=SilentSpeech())
+    shell = Shell(services, transition=NoTransition())
+    for child in list(window.children):
+        window.remove_widget(child)
+    window.size = (cfg.display.width_px, cfg.display.height_px)
+    window.add_widget(shell.root)
+
+    def pump(n: int = 3) -> None:
+        for _ in range(n):
+            EventLoop.idle()
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    variants = list(itertools.product((False, True) if large_text else (False,),
+                                      (False, True) if high_contrast else (False,)))
+    for name, screen in shell.screens.items():
+        for state in type(screen).gallery_states():
+            for lang, (large, contrast) in itertools.product(langs, variants):
+                shell.end_visit()
+                services.visit.set_language(lang)
+                services.visit.set_large_text(large)
+                services.visit.set_high_contrast(contrast)
+                if name != "home":
+                    shell.go(name)
+                if state.prepare is not None:
+                    state.prepare(screen)
+                pump()
+                target = out / gallery_name(name, state.name, lang, large, contrast)
+                shot = window.screenshot(name=str(target.with_suffix("")) + "-.png")
+                os.replace(shot, target)
+                written.append(target)
+    shell.end_visit()
+    window.remove_widget(shell.root)
+    return written

@@ -1,0 +1,94 @@
+"""Inactivity: warn after `warning_s` without input, end the visit `reset_s` later.
+
+Time goes through Kivy's Clock (looked up at each scheduling), so a test that pushes a fake
+Kivy clock drives it without waiting. Window touch/key events are observed, never consumed. The
+countdown starts with the first input of a visit (an untouched Home has nothing to wipe and
+must not chime at an empty room) and stands still while the visit is busy (terminal, printer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kivy.clock import Clock, ClockEvent
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+
+class IdleWatcher:
+    def __init__(self, shell: Shell, warning_s: float, reset_s: float) -> None:
+        self.shell = shell
+        self.warning_s = warning_s
+        self.reset_s = reset_s
+        self.armed = False
+        self.warning_shown = False
+        self._event: ClockEvent | None = None
+        self._window: Any = None
+
+    def start(self) -> None:
+        from kivy.core.window import Window
+
+        if self._window is None:
+            self._window = Window
+            Window.bind(on_touch_down=self._on_input, on_key_down=self._on_input)
+
+    def stop(self) -> None:
+        if self._window is not None:
+            self._window.unbind(on_touch_down=self._on_input, on_key_down=self._on_input)
+            self._window = None
+        self._cancel()
+
+    def _on_input(self, *_args: Any) -> bool:
+        self.activity()
+        return False  # never consume: the touch goes on to the widgets
+
+    def activity(self) -> None:
+        self.armed = True
+        if self.warning_shown:
+            self.warning_shown = False
+            self.shell.hide_warning()
+        self._schedule(self.warning_s, self._warn)
+
+    def disarm(self) -> None:
+        self.armed = False
+        self.warning_shown = False
+        self._cancel()
+
+    def busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._cancel()
+            if self.warning_shown:
+                self.warning_shown = False
+                self.shell.hide_warning()
+        elif self.armed:
+            self._schedule(self.warning_s, self._warn)
+
+    @property
+    def pending(self) -> bool:
+        return self._event is not None
+
+    def _warn(self, _dt: float) -> None:
+        self._event = None
+        if self.shell.visit.busy:
+            return
+        self.warning_shown = True
+        self.shell.show_warning()
+        self._schedule(self.reset_s, self._expire)
+
+    def _expire(self, _dt: float) -> None:
+        self._event = None
+        if self.shell.visit.busy:
+            return
+        self.shell.end_visit()
+
+    def _schedule(self, delay: float, callback: Any) -> None:
+        self._cancel()
+        if self.shell.visit.busy:
+            return
+        self._event = Clock.schedule_once(callback, delay)
+
+    def _cancel(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None

@@ -1,0 +1,97 @@
+"""Shared widgets and the two kv globals every screen's .kv uses: `tr` and `theme`.
+
+`tr._("Pay invoices")` in kv is bound to the `_` property of the process-wide KvTranslator: when
+the visit's language changes, `_` is replaced by a new callable and Kivy re-evaluates every bound
+expression, so all visible text switches live. Screens are built once, so the number of bindings
+is fixed (no per-visit observers; see the soak test). The KvTranslator itself observes the core
+`kiosk.i18n.Translator`, which holds it weakly.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from kivy.event import EventDispatcher
+from kivy.lang import Builder, global_idmap
+from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from kiosk.i18n import DEFAULT_LANGUAGE, Translator, gettext
+from screens.fonts import register_fonts
+from screens.theme import Theme
+
+
+def _translate(lang: str, msgid: str, /, **params: Any) -> str:
+    return gettext(msgid, lang, **params)
+
+
+class KvTranslator(EventDispatcher):
+    """Kivy-side mirror of the core Translator: `lang` and `_` are properties kv can bind."""
+
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    _ = ObjectProperty(partial(_translate, DEFAULT_LANGUAGE))
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._hook: _Hook | None = None
+
+    def attach(self, translator: Translator) -> None:
+        """Follow this core translator (replacing any earlier one, which then forgets us)."""
+        self._hook = _Hook(self)
+        translator.observe(self._hook.on_switch)
+        self.set_lang(translator.lang)
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self._ = partial(_translate, lang)
+
+
+class _Hook:
+    """The weakly held observer: replacing it detaches the KvTranslator from an old Translator."""
+
+    def __init__(self, owner: KvTranslator) -> None:
+        self.owner = owner
+
+    def on_switch(self, lang: str) -> None:
+        self.owner.set_lang(lang)
+
+
+register_fonts()
+TR = KvTranslator()
+THEME = Theme()
+# kv globals, like `app`: every .kv may say `tr._("...")` and `theme.bg` without an import.
+global_idmap["tr"] = TR
+global_idmap["theme"] = THEME
+
+
+class KLabel(Label):
+    """Body text: theme colour, wraps to its width, grows with its text (survives 1.5x text)."""
+
+    role = StringProperty("fg")
+
+
+class KButton(ButtonBehavior, Label):
+    """A big touch target (>= theme.target high) with a coloured background role."""
+
+    role = OptionProperty("primary", options=["primary", "secondary", "selected", "warning"])
+    label = StringProperty("")  # the (translated) text; `text` adds the symbol as markup
+    symbol = StringProperty("")  # a DejaVuSans glyph shown before the text (Roboto lacks arrows)
+
+
+class KToggle(KButton):
+    """A button that shows whether it is on (selected colours + a check mark)."""
+
+    active = BooleanProperty(False)
+
+
+def load_kv() -> None:
+    """Load widgets.kv once (kv rules must not be loaded twice)."""
+    path = str(Path(__file__).with_suffix(".kv"))
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
+load_kv()

@@ -1,0 +1,253 @@
+"""The resident's card payment through the real services: every outcome, and nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from conftest import SwitchableTransport, run
+from fake_printer import FakePrinter
+
+from gateway.demo_data import DEMO_INVOICES, demo_invoice
+from kiosk.backend import Backend
+from kiosk.cart import AmountChoice, Cart
+from kiosk.embedded_gateway import BASE_URL
+from kiosk.flows.payment import Verdict
+from kiosk.gateway_client import GatewayClient
+from kiosk.journal import MoneyState, ReceiptState
+
+M, R = MoneyState, ReceiptState
+NIN = "2026000457"  # property tax, 4 instalments, unpaid
+
+
+async def find(backend: Backend, notice: str):
+    inv = demo_invoice(notice)
+    res = await backend.gateway.search_invoices(inv.notice_number, inv.check_value)
+    [view] = res.invoices
+    return view
+
+
+async def cart_of(backend: Backend, *notices: str, cents: int | None = None) -> Cart:
+    cart = Cart()
+    for notice in notices:
+        view = await find(backend, notice)
+        if cents is not None:  # steer the simulator's cent scenarios
+            view = view.model_copy(update={"due_now_cents": cents})
+        cart.add(view)
+    return cart
+
+
+def payments_at_gateway(backend: Backend, txn: str):
+    async def go():
+        return await backend.gateway.lookup_payment(txn)
+    return run(go())
+
+
+def spooled_previews(backend: Backend) -> list[Path]:
+    return sorted(backend.printer.spool.folder.rglob("*.png"))
+
+
+def test_two_invoices_of_two_payers_paid_posted_printed(backend_factory) -> None:
+    backend = backend_factory()
+    other = next(i for i in DEMO_INVOICES if i.payer_name != demo_invoice(NIN).payer_name
+                 and i.balance_cents > 0 and i.service == "water")
+
+    async def go():
+        cart = await cart_of(backend, NIN, other.notice_number)
+        assert len(cart.payer_names) == 2
+        result = await backend.payments.pay(cart, lang="lv")
+        return cart, result
+
+    cart, result = run(go())
+    assert result.verdict is Verdict.PAID and result.printed and not result.awaiting_confirmation
+    entry = backend.journal.get(result.client_txn_id)
+    assert (entry.money_state, entry.receipt_state) == (M.POSTED, R.PRINTED)
+    assert entry.receipt_no == "demo-zoseni-1.1-000001"
+    assert entry.terminal["last4"] and entry.terminal["receipt_lines"]
+    lookup = payments_at_gateway(backend, result.client_txn_id)
+    assert lookup.found and lookup.payment.amount_cents == cart.total_cents
+    assert sorted(a.notice_number for a in lookup.payment.allocations) == sorted(
+        [NIN, other.notice_number])
+    assert lookup.payment.credit_cents == 0 and lookup.payment.receipt_no == entry.receipt_no
+    assert spooled_previews(backend), "the demo shows the receipt image"
+    assert "Maksājums pieņemts" in result.text("lv")
+
+
+def test_full_balance_option_and_paid_invoice_shown_as_paid(backend_factory) -> None:
+    backend = backend_factory()
+
+    async def go():
+        # One instalment due now (the demo data's due dates may all have passed by test time).
+        cart = await cart_of(backend, NIN, cents=3710)
+        line = cart.lines[0]
+        assert line.has_choice and line.amount_cents == line.invoice.due_now_cents
+        cart.choose(line.invoice.invoice_id, AmountChoice.FULL)
+        assert cart.total_cents == line.invoice.balance_cents
+        paid = await backend.payments.pay(cart, lang="en")
+        again = await find(backend, NIN)
+        return paid, again
+
+    paid, again = run(go())
+    assert paid.verdict is Verdict.PAID
+    assert again.status == "paid" and again.balance_cents == 0
+
+
+def test_declined_card_releases_the_reservation(backend_factory) -> None:
+    backend = backend_factory()
+
+    async def go():
+        declined = await backend.payments.pay(await cart_of(backend, NIN, cents=1091), lang="lv")
+        # Released: the same invoice can be reserved and paid right away.
+        paid = await backend.payments.pay(await cart_of(backend, NIN, cents=1000), lang="lv")
+        return declined, paid
+
+    declined, paid = run(go())
+    assert declined.verdict is Verdict.NOT_PAID and declined.code == "card_declined"
+    assert backend.journal.get(declined.client_txn_id).money_state is M.VOID
+    assert not payments_at_gateway(backend, declined.client_txn_id).found
+    assert "karte" in declined.text("lv").lower()
+    assert paid.verdict is Verdict.PAID
+
+
+def test_cancelled_at_the_terminal(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1092), lang="lv"))
+    assert result.verdict is Verdict.NOT_PAID and result.code == "cancelled"
+    assert backend.journal.get(result.client_txn_id).money_state is M.VOID
+
+
+def run_cart(backend: Backend, cents: int) -> Cart:
+    return run(cart_of(backend, NIN, cents=cents))
+
+
+def test_cancel_from_the_screen_aborts_then_waits(backend_factory) -> None:
+    backend = backend_factory(terminal={"simulated_delay_s": 5.0, "payment_timeout_s": 10.0})
+
+    async def go():
+        cart = await cart_of(backend, NIN, cents=1000)
+        task = asyncio.create_task(backend.payments.pay(cart, lang="lv"))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if backend.payments.phase.value == "waiting_for_card":
+                break
+        backend.payments.cancel()
+        return await asyncio.wait_for(task, 5)
+
+    result = run(go())
+    assert result.verdict is Verdict.NOT_PAID and result.code == "cancelled"
+    assert backend.journal.get(result.client_txn_id).money_state is M.VOID
+    purposes = [p for _, p in backend.journal.service_ids_for(result.client_txn_id)]
+    assert purposes[:2] == ["payment", "abort"]
+
+
+def test_answer_lost_is_resolved_as_paid_once(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1096), lang="lv"))
+    assert result.verdict is Verdict.PAID
+    entry = backend.journal.get(result.client_txn_id)
+    assert entry.money_state is M.POSTED
+    assert "status" in [p for _, p in backend.journal.service_ids_for(entry.client_txn_id)]
+    assert backend.terminal.driver.terminal.charged_count() == 1 if hasattr(
+        backend.terminal.driver.terminal, "charged_count") else True
+
+
+def test_partial_approval_is_reversed_and_not_paid(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1094), lang="lv"))
+    assert result.verdict is Verdict.NOT_PAID and result.code == "partial_reversed"
+    assert backend.journal.get(result.client_txn_id).money_state is M.REVERSED
+    assert not payments_at_gateway(backend, result.client_txn_id).found
+
+
+def test_busy_terminal_is_not_charged(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1093), lang="lv"))
+    assert result.verdict is Verdict.NOT_PAID and result.code == "terminal_busy"
+
+
+def test_hang_ends_void_never_charged(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1095), lang="lv"))
+    assert result.verdict is Verdict.NOT_PAID
+    assert backend.journal.get(result.client_txn_id).money_state is M.VOID
+
+
+def test_gateway_down_before_money_moves_refuses(backend_factory) -> None:
+    backend = backend_factory()
+    cart = run_cart(backend, 1000)
+    switch = SwitchableTransport(backend.embedded.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+                                             retries=0)
+    switch.down.add("*")
+    result = run(backend.payments.pay(cart, lang="lv"))
+    assert result.verdict is Verdict.REFUSED and result.code == "gateway-unavailable"
+    assert backend.journal.payments() == []  # the card was never touched, nothing to recover
+    assert "bibliotekār" in result.text("lv")
+
+
+def test_gateway_down_after_approval_posts_later_exactly_once(backend_factory) -> None:
+    backend = backend_factory()
+    cart = run_cart(backend, 1000)
+    switch = SwitchableTransport(backend.embedded.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+                                             retries=0)
+    switch.down.add("/payments")
+    result = run(backend.payments.pay(cart, lang="lv"))
+    assert result.verdict is Verdict.PAID and result.awaiting_confirmation and result.printed
+    entry = backend.journal.get(result.client_txn_id)
+    assert entry.money_state is M.POST_PENDING and entry.receipt_state is R.PRINTED
+    assert not payments_at_gateway(backend, entry.client_txn_id).found
+
+    switch.down.clear()
+    assert run(backend.payments.flush_outbox()) == 1
+    assert run(backend.payments.flush_outbox()) == 0  # nothing left: posted once
+    assert backend.journal.get(entry.client_txn_id).money_state is M.POSTED
+    lookup = payments_at_gateway(backend, entry.client_txn_id)
+    assert lookup.found and lookup.payment.amount_cents == 1000
+
+
+def test_printer_without_paper_refuses_before_the_card(backend_factory) -> None:
+    with FakePrinter("paper_out") as fake:
+        backend = backend_factory(printer={"device": "network", "host": "127.0.0.1",
+                                           "port": fake.port, "timeout_s": 0.5})
+        result = run(backend.payments.pay(run_cart(backend, 1000), lang="lv"))
+    assert result.verdict is Verdict.REFUSED and result.code == "printer-unavailable"
+    assert backend.journal.payments() == []
+
+
+def test_paper_runs_out_mid_receipt_keeps_it_for_reprint(backend_factory) -> None:
+    with FakePrinter("ok", after_job="paper_out") as fake:
+        backend = backend_factory(printer={"device": "network", "host": "127.0.0.1",
+                                           "port": fake.port, "timeout_s": 0.5})
+        result = run(backend.payments.pay(run_cart(backend, 1000), lang="lv"))
+        assert result.verdict is Verdict.PAID and not result.printed
+        assert result.code == "print-failed"
+        entry = backend.journal.get(result.client_txn_id)
+        assert entry.money_state is M.POSTED and entry.receipt_state is R.PRINT_FAILED
+        assert backend.printer.spool.pending(), "the unprinted receipt is kept"
+        fake.mode = "ok"
+        assert run(backend.payments.reprint(entry.client_txn_id)) is True
+    assert backend.journal.get(entry.client_txn_id).receipt_state is R.PRINTED
+
+
+def test_double_tap_never_starts_a_second_payment(backend_factory) -> None:
+    backend = backend_factory(terminal={"simulated_delay_s": 0.2})
+
+    async def go():
+        cart = await cart_of(backend, NIN, cents=1000)
+        return await asyncio.gather(backend.payments.pay(cart, lang="lv"),
+                                    backend.payments.pay(cart, lang="lv"))
+
+    first, second = run(go())
+    assert first.client_txn_id == second.client_txn_id
+    assert len(backend.journal.payments()) == 1
+
+
+def test_duplicate_copy_keeps_number_and_signature(backend_factory) -> None:
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1000), lang="lv"))
+    before = set(spooled_previews(backend))
+    assert run(backend.payments.reprint(result.client_txn_id)) is True
+    entry = backend.journal.get(result.client_txn_id)
+    assert entry.print_count == 2 and entry.receipt_no == result.receipt_no
+    assert set(spooled_previews(backend)) - before, "a second copy was printed"
