@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
-from kiosk.embedded_gateway import BASE_URL, EmbeddedGateway, open_embedded
+from kiosk.embedded_gateway import BASE_URL, DeferredEmbedded
 from kiosk.flows.application_flow import ApplicationService
 from kiosk.flows.payment import PaymentService, PaymentTimings
 from kiosk.forms.api_client import FormsApiClient
@@ -58,7 +58,7 @@ class Backend:
     receipts: JournalReceiptPort
     payments: PaymentService
     applications: ApplicationService
-    embedded: EmbeddedGateway | None = None
+    embedded: DeferredEmbedded | None = None
     terminal_lock: TerminalLock | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -66,6 +66,8 @@ class Backend:
     async def start(self) -> None:
         """Recover unfinished payments and flush the outboxes; the kiosk pays only after this."""
         try:
+            if self.embedded is not None:
+                await self.embedded.warm()
             remaining = await self.payments.recover()
             if remaining:
                 log.warning("%d payment(s) need a person: see `kiosk journal list`", len(remaining))
@@ -114,7 +116,7 @@ def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
     g = cfg.gateway
     embedded = None
     if cfg.embedded_gateway:
-        embedded = open_embedded(data_dir, clock=None)
+        embedded = DeferredEmbedded(data_dir)
         gateway = embedded.client(timeout_s=g.timeout_s, retries=g.retries,
                                   backoff_s=g.retry_backoff_s)
         forms_api = FormsApiClient(BASE_URL, embedded.token, transport=embedded.transport(),

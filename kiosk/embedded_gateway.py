@@ -7,16 +7,20 @@ run, with the demo kiosk registered under a token kept in `data_dir/gateway-toke
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from fastapi import FastAPI
 
 from kiosk.gateway_client import GatewayClient
+
+if TYPE_CHECKING:  # FastAPI, SQLAlchemy and Alembic load only when the gateway opens
+    from fastapi import FastAPI
 
 DB_NAME = "gateway.sqlite3"
 TOKEN_NAME = "gateway-token"
@@ -72,3 +76,57 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
             # The token file is the source of truth (e.g. it was deleted and made anew).
             admin.set_kiosk_token(s, demo_data.DEMO_KIOSK_ID, token)
     return EmbeddedGateway(app=app, token=token, kiosk_id=demo_data.DEMO_KIOSK_ID, db_path=db_path)
+
+
+class DeferredEmbedded:
+    """The embedded gateway, opened on its first request or by `warm()`, in a worker thread.
+
+    Opening it (FastAPI, SQLAlchemy, Alembic, migrations, demo seed) takes about a second; the
+    kiosk shows its home screen meanwhile instead of waiting for it.
+    """
+
+    def __init__(self, data_dir: Path, *, clock: Any = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self.token, _new = _read_or_make_token(self.data_dir / TOKEN_NAME)
+        self.kiosk_id = "demo-zoseni-1"
+        self.db_path = self.data_dir / DB_NAME
+        self._gateway: EmbeddedGateway | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> EmbeddedGateway:
+        with self._lock:
+            if self._gateway is None:
+                self._gateway = open_embedded(self.data_dir, clock=self.clock)
+            return self._gateway
+
+    async def warm(self) -> None:
+        if self._gateway is None:
+            await asyncio.to_thread(self.open)
+
+    @property
+    def app(self) -> FastAPI:
+        return self.open().app
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return _DeferredTransport(self)
+
+    def client(self, **kwargs: Any) -> GatewayClient:
+        return GatewayClient(BASE_URL, self.token, transport=self.transport(), **kwargs)
+
+    def close(self) -> None:
+        if self._gateway is not None:
+            self._gateway.close()
+
+
+class _DeferredTransport(httpx.AsyncBaseTransport):
+    def __init__(self, owner: DeferredEmbedded) -> None:
+        self.owner = owner
+        self._inner: httpx.ASGITransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            gateway = self.owner._gateway or await asyncio.to_thread(self.owner.open)
+            self._inner = httpx.ASGITransport(app=gateway.app)
+        return await self._inner.handle_async_request(request)
