@@ -6,6 +6,8 @@ the same code on SQLite and PostgreSQL. Identifiers travel in bodies only, never
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -299,6 +301,8 @@ def create_app(
     run_migrations: bool = True,
     engine: Engine | None = None,
     extra_routers: Iterable[APIRouter] = (),
+    receipt_keys: Path | None = None,
+    demo_receipts: bool = False,
 ) -> FastAPI:
     """The gateway app on `db_url` (SQLite file or `postgresql+psycopg://`), migrated to head."""
     engine = engine or make_engine(db_url)
@@ -320,6 +324,12 @@ def create_app(
     from gateway import applications
 
     app.include_router(applications.build_router())
+    # The receipt QR's verification page, for the kiosks' published public keys (and the demo's).
+    from gateway import verification
+    from printer.signing import load_public_keys
+
+    keys = load_public_keys(receipt_keys) if receipt_keys else {}
+    app.include_router(verification.build_router(keys, demo=demo_receipts))
     for router in extra_routers:
         app.include_router(router)
     return app

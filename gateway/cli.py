@@ -20,6 +20,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="serve_db", metavar="URL", help="database URL (default: SQLite in the user data dir)")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"bind address (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--receipt-keys", type=Path, metavar="DIR",
+                        help="folder of the kiosks' public receipt keys (*.pub.pem) for /r/ pages")
+    parser.add_argument("--demo-receipts", action="store_true",
+                        help="also verify receipts signed with the public demo key (marked DEMO)")
     parser.set_defaults(func=serve)
     sub = parser.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
 
@@ -59,7 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
 
     url = args.serve_db or default_db_url()
-    app = create_app(url)
+    app = create_app(url, receipt_keys=args.receipt_keys, demo_receipts=args.demo_receipts)
     print(f"gateway on http://{args.host}:{args.port} (OpenAPI at /openapi.json)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -18,17 +18,12 @@ from gateway.demo_data import CREDITORS, DemoInvoice
 from gateway.invoice_codes import code128_content, epc_payload
 from kiosk.i18n import N_, gettext
 from kiosk.money import format_eur
+from kiosk.service_names import SERVICE_NAMES
 from kiosk.paths import fonts_dir
 
 DPI = 150
 PAGE = (1240, 1754)  # A4 at 150 dpi
 
-SERVICE_NAMES = {
-    "property-tax": N_("Real estate tax"),
-    "water": N_("Water and sewage"),
-    "waste": N_("Waste collection"),
-    "rent": N_("Rent"),
-}
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:

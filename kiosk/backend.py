@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
@@ -75,14 +76,27 @@ class Backend:
             await asyncio.to_thread(self.journal.purge_personal_data,
                                     self.config.journal.retention_days)
         except Exception:
-            log.exception("start-up recovery failed; payments stay refused until it succeeds")
-            return
+            log.exception("start-up recovery failed; the next payment retries it first")
         self.ready.set()
+        self._spawn(self._retry_outboxes())
 
-    def start_in_background(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.start())
+    async def _retry_outboxes(self) -> None:
+        """Postings and applications queued while the gateway was down go out when it is back."""
+        while True:
+            await self.clock.sleep(self.config.gateway.outbox_retry_s)
+            try:
+                await self.payments.flush_outbox()
+                await self.applications.flush_outbox()
+            except Exception:
+                log.exception("outbox retry failed; trying again later")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def start_in_background(self) -> None:
+        self._spawn(self.start())
 
     async def aclose(self) -> None:
         for task in list(self._tasks):

@@ -49,6 +49,8 @@ class GatewaySection(Section):
     timeout_s: float = Field(default=10.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
     retry_backoff_s: float = Field(default=0.5, ge=0)
+    # How often postings and applications queued while the gateway was down are sent again.
+    outbox_retry_s: float = Field(default=60.0, gt=0)
 
 
 class TerminalSection(Section):

@@ -57,7 +57,7 @@ def _read_or_make_token(path: Path) -> tuple[str, bool]:
 
 def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     """Open (creating on first run) the demo gateway in data_dir."""
-    from gateway import admin, demo_data
+    from gateway import admin, applications, demo_data
     from gateway.app import create_app
     from gateway.db import session_factory
     from gateway.models import Kiosk
@@ -65,7 +65,9 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / DB_NAME
-    app = create_app(f"sqlite:///{db_path}", clock=clock)
+    app = create_app(f"sqlite:///{db_path}", clock=clock, demo_receipts=True)
+    # The demo's answers key lives with its database, not in the user's home folder.
+    applications.configure(app, key_file=data_dir / "gateway-applications.key")
     engine = app.state.gateway.engine
     token, _new = _read_or_make_token(data_dir / TOKEN_NAME)
     with session_factory(engine).begin() as s:

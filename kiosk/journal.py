@@ -453,9 +453,13 @@ class Journal:
         crash_point(f"receipt-{new_state}:after")
         return self.get(client_txn_id)
 
-    def payments(self, *, states: set[MoneyState] | None = None) -> list[PaymentEntry]:
+    def payments(self, *, states: set[MoneyState] | None = None,
+                 updated_since: datetime | None = None) -> list[PaymentEntry]:
+        since = (updated_since.astimezone(timezone.utc).isoformat(timespec="microseconds")
+                 if updated_since else "")
         with self._lock:
-            rows = self._db.execute("SELECT * FROM payments ORDER BY created_at").fetchall()
+            rows = self._db.execute("SELECT * FROM payments WHERE updated_at >= ? "
+                                    "ORDER BY created_at", (since,)).fetchall()
         entries = [self._entry(r) for r in rows]
         return [e for e in entries if states is None or e.money_state in states]
 
@@ -515,7 +519,8 @@ class Journal:
         secure_delete is on, so freed pages are zeroed; the WAL is checkpointed and truncated so
         no old copy of a page survives in it.
         """
-        cutoff = (self.clock.now() - timedelta(days=retention_days)).isoformat()
+        cutoff = (self.clock.now() - timedelta(days=retention_days)).astimezone(
+            timezone.utc).isoformat(timespec="microseconds")
         purged = 0
         with self._tx() as db:
             rows = db.execute(

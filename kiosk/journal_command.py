@@ -1,8 +1,9 @@
 """`kiosk journal list | resolve`: the review list until assisted mode has its screens.
 
 `list` shows unfinished, unknown-outcome and awaiting-confirmation payments and failed prints;
-`resolve ID --reason TEXT --as {approved,void}` closes a manual-review case by hand, logged in the
-journal's audit trail with the reason.
+`resolve ID --reason TEXT --as {approved,void}` closes a manual-review case by hand, and
+`--as reversed` a REVERSAL_PENDING one the terminal could not confirm (checked with the acquirer);
+logged in the journal's audit trail with the reason.
 """
 
 from __future__ import annotations
@@ -18,21 +19,32 @@ from kiosk.money import format_eur
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None)
+    # Also accepted after the subcommand, like `kiosk terminal diagnose --config X` (SUPPRESS: an
+    # absent option there does not overwrite one given before the subcommand).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="journal_command", metavar="SUBCOMMAND")
-    lst = sub.add_parser("list", help="unfinished payments, unknown outcomes, failed prints")
+    lst = sub.add_parser("list", parents=[common],
+                         help="unfinished payments, unknown outcomes, failed prints")
     lst.add_argument("--all", action="store_true", help="every payment, finished ones too")
     lst.set_defaults(func=list_entries)
-    res = sub.add_parser("resolve", help="close a manual-review payment by hand (logged)")
+    res = sub.add_parser("resolve", parents=[common],
+                         help="close a manual-review or reversal-pending payment by hand (logged)")
     res.add_argument("id", help="client_txn_id, its first 8 characters, or the slip's reference")
     res.add_argument("--reason", required=True, help="why, for the audit trail")
-    res.add_argument("--as", dest="verdict", choices=["approved", "void"], required=True,
+    res.add_argument("--as", dest="verdict", choices=["approved", "void", "reversed"],
+                     required=True,
                      help="approved: the card was charged (verified with the acquirer); "
-                          "void: it was not")
+                          "void: it was not; reversed: a REVERSAL_PENDING payment's money was "
+                          "given back (verified with the acquirer)")
     res.set_defaults(func=resolve_entry)
 
 
 def open_journal(cfg: config.KioskConfig) -> Journal:
     path = Path(cfg.journal.path) if cfg.journal.path else cfg.data_dir() / "journal.sqlite3"
+    # Never create one: an empty new journal would answer "nothing to resolve" for a wrong config.
+    if not path.exists():
+        raise JournalError(f"no journal at {path} (is --config the kiosk's config?)")
     return Journal.open(path, kiosk_id=cfg.kiosk.id, generation=cfg.kiosk.generation)
 
 
@@ -91,11 +103,17 @@ def resolve_entry(args: argparse.Namespace) -> int:
         if entry is None:
             print(f"no single payment matches {args.id!r}", file=sys.stderr)
             return 2
-        if entry.money_state is not MoneyState.MANUAL_REVIEW:
-            print(f"{entry.client_txn_id} is {entry.money_state}, not in manual review; "
-                  "the kiosk resolves it by itself", file=sys.stderr)
+        # Each verdict closes one kind of open case; anything else the kiosk resolves by itself.
+        expected = (MoneyState.REVERSAL_PENDING if args.verdict == "reversed"
+                    else MoneyState.MANUAL_REVIEW)
+        if entry.money_state is not expected:
+            what = ("in manual review" if expected is MoneyState.MANUAL_REVIEW
+                    else "waiting for a reversal")
+            print(f"{entry.client_txn_id} is {entry.money_state}, not {what}; "
+                  f"--as {args.verdict} does not apply", file=sys.stderr)
             return 2
-        target = MoneyState.APPROVED if args.verdict == "approved" else MoneyState.VOID
+        target = {"approved": MoneyState.APPROVED, "void": MoneyState.VOID,
+                  "reversed": MoneyState.REVERSED}[args.verdict]
         note = f"resolved by hand: {args.reason}"
         journal.transition(entry.client_txn_id, target, note=note)
         if target is MoneyState.APPROVED:

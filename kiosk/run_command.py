@@ -127,6 +127,12 @@ def run(args: argparse.Namespace) -> int:
     except config_mod.ConfigError as exc:
         print(f"kiosk: invalid configuration\n{exc}", file=sys.stderr)
         return 2
+    from kiosk.config_command import cross_checks
+
+    problems = cross_checks(cfg)
+    if problems:
+        print("kiosk: invalid configuration\n" + "\n".join(problems), file=sys.stderr)
+        return 2
     smoke: Path | None = args.smoke
     headless = smoke is not None and needs_headless()
     apply_kivy_environment(cfg, headless=headless)

@@ -15,6 +15,8 @@ from typing import Any
 from gateway.invoice_codes import CHECK_LEN, NOTICE_LEN
 from gateway.schema import InvoiceView
 from kiosk.cart import Cart, CartError
+from kiosk.flows.payment import MESSAGES as PAYMENT_MESSAGES
+from kiosk.flows.payment import message as payment_message
 from kiosk.gateway_client import GatewayError, error_message
 from kiosk.i18n import N_, gettext
 
@@ -38,8 +40,8 @@ def message(code: str, lang: str) -> str:
     """The resident's sentence for a code of this path or of the gateway client."""
     if code in MESSAGES:
         return gettext(MESSAGES[code], lang)
-    if code == "gateway-unavailable":  # the payment service's name for the same thing
-        code = "gateway-unreachable"
+    if code in PAYMENT_MESSAGES:  # printer-unavailable, gateway-unavailable, ...
+        return payment_message(code, lang)
     return error_message(code, lang)
 
 

@@ -66,7 +66,8 @@ def ack_document(ack: Acknowledgement, header: Header, *, status_url_base: str =
     next_steps = f"{ack.status_text()}\n{ack.service_notice}"
     return ApplicationAck(header=header, registration_no=ack.registration_text(),
                           submitted_at=ack.created_at, form_title=ack.title,
-                          summary=tuple(summary), next_steps=next_steps, status_url=qr, demo=demo)
+                          summary=tuple(summary), next_steps=next_steps, status_url=qr, demo=demo,
+                          status=ack.status)
 
 
 def preview_path(printer: ReceiptPrinter, job_id: str) -> Path | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kiosk.service_names import service_name
+
 from datetime import datetime
 from functools import singledispatch
 from typing import Any
@@ -82,7 +84,7 @@ def _payment(doc: PaymentReceipt, lay: Layout, lang: str, model: PrinterModel) -
         lay.pair(_("Reprinted", lang), local(doc.reprinted_at))
     lay.rule()
     for inv in doc.invoices:
-        lay.text(inv.service, bold=True)
+        lay.text(service_name(inv.service, lang), bold=True)
         lay.text(_("Notice no. {number}", lang, number=inv.notice_no))
         lay.pair(_("Period: {period}", lang, period=inv.period), format_eur(inv.amount_cents))
     lay.rule()
@@ -125,7 +127,7 @@ def _unknown(doc: OutcomeUnknownSlip, lay: Layout, lang: str, model: PrinterMode
     lay.pair(_("Kiosk", lang), doc.header.kiosk_id)
     lay.pair(_("Amount", lang), format_eur(doc.amount_cents), bold=True)
     for inv in doc.invoices:
-        lay.pair(inv.service, format_eur(inv.amount_cents))
+        lay.pair(service_name(inv.service, lang), format_eur(inv.amount_cents))
     lay.rule()
     lay.text(_("We could not get the card terminal's answer. If your card was charged, the payment "
                "is safe. Scan this slip at the kiosk later, or show it to the librarian: you will "
@@ -153,10 +155,19 @@ def _not_charged(doc: NotChargedSlip, lay: Layout, lang: str, model: PrinterMode
     _finish(lay, lang, doc.demo)
 
 
+# The title says where the application is: received, queued on the kiosk, or waiting for a
+# signature; a resident must never read "received" on paper the municipality does not have yet.
+_APPLICATION_TITLES = {
+    "received": N_("APPLICATION RECEIVED"),
+    "will_be_sent": N_("APPLICATION SAVED, WILL BE SENT"),
+    "awaiting_identity": N_("APPLICATION: SIGN AND GIVE TO THE LIBRARIAN"),
+}
+
+
 @_compose.register
 def _application(doc: ApplicationAck, lay: Layout, lang: str, model: PrinterModel) -> None:
     _header(lay, doc.header, lang, doc.demo)
-    _title(lay, N_("APPLICATION RECEIVED"), lang)
+    _title(lay, _APPLICATION_TITLES.get(doc.status, _APPLICATION_TITLES["received"]), lang)
     lay.rule()
     lay.pair(_("Registration no.", lang), doc.registration_no, bold=True)
     lay.pair(_("Date and time", lang), local(doc.submitted_at))

@@ -105,6 +105,8 @@ class ApplicationAck:
     next_steps: str
     status_url: str = ""  # QR content; no personal data
     demo: bool = False
+    # received | will_be_sent (gateway down) | awaiting_identity (sign, then the librarian sends)
+    status: str = "received"
 
 
 @dataclass(frozen=True)

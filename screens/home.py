@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import LANGUAGES, N_
@@ -49,6 +50,7 @@ class HomeScreen(KioskScreen):
     )
 
     large_text = BooleanProperty(False)
+    payments_ready = BooleanProperty(True)
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
@@ -71,6 +73,22 @@ class HomeScreen(KioskScreen):
                 self.ids.languages.add_widget(btn)
                 self.language_buttons[lang] = btn
         self.services.visit.observe(self._on_visit)
+        self._watch_backend()
+
+    def _watch_backend(self) -> None:
+        """Show a notice until start-up recovery has finished (payments wait for it)."""
+        backend = self.services.backend
+        self.payments_ready = backend is None or backend.ready.is_set()
+        if not self.payments_ready:
+            Clock.schedule_once(lambda _dt: self._watch_backend(), 0.2)
+
+    def on_scan(self, text: str) -> None:
+        """An invoice scanned on Home goes straight into the cart; an "outcome unknown" slip is
+        resolved (screens.payment_common.handle_scan)."""
+        if "find" in self.shell.screens:
+            from screens.payment_common import handle_scan
+
+            handle_scan(self, text)
 
     def _on_visit(self, _what: str) -> None:
         self.large_text = self.services.visit.large_text

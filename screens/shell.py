@@ -20,6 +20,7 @@ from kiosk.i18n import N_
 from kiosk.paths import assets_dir
 from screens.base import KioskScreen, discover
 from screens.idle import IdleWatcher
+from screens.scan import WedgeScanner
 from screens.widgets import THEME, TR
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class Shell:
         timeouts = cfg.timeouts
         self.idle = IdleWatcher(self, timeouts.inactivity_warning_s, timeouts.inactivity_reset_s)
         self._chime = SoundLoader.load(str(assets_dir() / "sounds" / "chime.wav"))
+        # The barcode scanner types into the window: a finished scan goes to the current screen.
+        self.scanner = WedgeScanner(self._on_scan)
         self.visits_ended = 0
 
     # -- navigation ---------------------------------------------------------------------------
@@ -157,12 +160,19 @@ class Shell:
         if what == "busy":
             self.idle.busy_changed(self.visit.busy)
 
+    def _on_scan(self, text: str) -> None:
+        handler = getattr(self.current, "on_scan", None)
+        if handler is not None and not self.root.warning_visible:
+            handler(text)
+
     def start(self) -> None:
         """Begin watching for input (the App calls this once the window exists)."""
         self.idle.start()
+        self.scanner.start()
 
     def stop(self) -> None:
         self.idle.stop()
+        self.scanner.stop()
         self.services.speech.stop()
 
 

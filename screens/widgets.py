@@ -15,7 +15,7 @@ from typing import Any
 
 from kivy.event import EventDispatcher
 from kivy.lang import Builder, global_idmap
-from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
@@ -45,8 +45,9 @@ class KvTranslator(EventDispatcher):
         self.set_lang(translator.lang)
 
     def set_lang(self, lang: str) -> None:
-        self.lang = lang
+        # `_` first: whoever observes `lang` must already get texts in the new language.
         self._ = partial(_translate, lang)
+        self.lang = lang
 
 
 class _Hook:
@@ -71,12 +72,18 @@ class KLabel(Label):
     """Body text: theme colour, wraps to its width, grows with its text (survives 1.5x text)."""
 
     role = StringProperty("fg")
+    # The default size as a unit string (re-evaluated when Metrics.fontscale changes), not a kv
+    # class-rule binding: with a class rule `font_size: theme.font_body`, a kv instance override
+    # (`font_size: theme.font_small`) lost to the class rule after every fontscale change
+    # (Kivy calls the earlier binding last), so "larger text" made small labels big.
+    font_size = NumericProperty("26sp")  # = Theme.font_body
 
 
 class KButton(ButtonBehavior, Label):
     """A big touch target (>= theme.target high) with a coloured background role."""
 
     role = OptionProperty("primary", options=["primary", "secondary", "selected", "warning"])
+    font_size = NumericProperty("32sp")  # = Theme.font_choice (see KLabel.font_size)
     label = StringProperty("")  # the (translated) text; `text` adds the symbol as markup
     symbol = StringProperty("")  # a DejaVuSans glyph shown before the text (Roboto lacks arrows)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -108,10 +108,17 @@ class PaymentResult:
     outcome: TerminalOutcome | None = None
 
     def text(self, lang: str) -> str:
-        if self.code in MESSAGES or self.outcome is None or self.outcome.reason is None:
+        from kiosk.terminal.base import Reason, reason_text
+
+        if self.code in MESSAGES:
             return message(self.code, lang)
-        from kiosk.terminal.base import reason_text
-        return reason_text(self.outcome.reason, lang)
+        if self.outcome is not None and self.outcome.reason is not None:
+            return reason_text(self.outcome.reason, lang)
+        # Results without a terminal outcome (cancelled before the terminal, a scanned slip
+        # resolved as not charged) still carry a reason code: never "something went wrong".
+        if self.code in Reason.__members__.values():
+            return reason_text(self.code, lang)
+        return message(self.code, lang)
 
 
 @dataclass
@@ -138,7 +145,8 @@ class PaymentService:
         self._current: asyncio.Task[PaymentResult] | None = None
         self._cancel_requested = False
         self._side_tasks: set[asyncio.Task[None]] = set()
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one payment or recovery at a time
+        self.recovered = False
 
     # -- observation ---------------------------------------------------------------------------
     def _set_phase(self, phase: Phase) -> None:
@@ -214,6 +222,8 @@ class PaymentService:
         if not cart.lines or cart.total_cents <= 0:
             return PaymentResult(Verdict.REFUSED, "cart-empty")
         self._set_phase(Phase.CHECKING)
+        if not self.recovered:  # start-up recovery first: never a new payment beside an old one
+            await self._recover_locked()
         problem = await self.preflight()
         if problem:
             return PaymentResult(Verdict.REFUSED, problem)
@@ -364,6 +374,10 @@ class PaymentService:
                     await self.gateway.release_intent(txn, idempotency_key=item.key)
             except Exception as exc:
                 code = getattr(exc, "code", type(exc).__name__)
+                if item.kind == "intent-release" and code == "intent-not-found":
+                    # The kiosk stopped before the reservation was made: nothing to release.
+                    await asyncio.to_thread(self.journal.outbox_done, item.id)
+                    continue
                 await asyncio.to_thread(self.journal.outbox_failed_attempt, item.id, str(code))
                 if item.kind == "payment":
                     entry = self.journal.get(txn)
@@ -453,13 +467,26 @@ class PaymentService:
 
         Runs at start-up before the kiosk takes a payment. Returns what still needs a person.
         """
+        async with self._lock:
+            return await self._recover_locked()
+
+    async def _recover_locked(self) -> list[PaymentEntry]:
         await self.terminal.recover()
+        # Entries the terminal side closed (VOID, REVERSED), or that were closed just before a
+        # crash, still hold their reservation: queue its release (a repeat key is a no-op).
+        since = self.clock.now() - timedelta(seconds=2 * self.timings.reservation_ttl_s)
+        for entry in await asyncio.to_thread(self.journal.payments, states={M.VOID, M.REVERSED},
+                                             updated_since=since):
+            await asyncio.to_thread(self.journal.outbox_put, "intent-release",
+                                    f"{entry.client_txn_id}:release",
+                                    {"client_txn_id": entry.client_txn_id})
         for entry in await asyncio.to_thread(self.journal.unfinished):
             try:
                 await self._recover_one(entry)
             except Exception:
                 log.exception("recovery of %s failed; it stays on the list", entry.client_txn_id)
         await self.flush_outbox()
+        self.recovered = True
         return await asyncio.to_thread(self.journal.unfinished)
 
     async def _recover_one(self, entry: PaymentEntry) -> None:
@@ -469,8 +496,6 @@ class PaymentService:
             await self._void(entry, note="recovered: never sent")
         elif entry.money_state in (M.DECLINED, M.CANCELLED):
             await self._void(entry, note="recovered")
-        elif entry.money_state is M.VOID:
-            await self._release(entry)
         entry = self.journal.get(txn)
         if entry.money_state is M.APPROVED:
             await self._mark_approved(txn)

@@ -133,8 +133,9 @@ class TerminalError(Exception):
 class TerminalDriver(Protocol):
     """One card terminal. Every request carries a new ServiceID that the caller journaled first.
 
-    `pay` never raises for a lost answer: it returns UNKNOWN, and the caller resolves it with
-    `status` (or `kiosk.terminal.service.resolve`). While `pay` waits, `abort` and `status` may be
+    `pay` and `refund` never raise for a lost answer: they return UNKNOWN, and the caller
+    resolves it with `status` (or `kiosk.terminal.service.resolve`). While `pay` waits, `abort`
+    and `status` may be
     called concurrently (they use their own connection).
     """
 
@@ -144,7 +145,12 @@ class TerminalDriver(Protocol):
     async def abort(self, service_id_to_abort: str, new_service_id: str) -> None: ...
 
     async def status(self, service_id_of_payment: str, new_service_id: str, *,
-                     requested_cents: int = 0) -> TerminalOutcome: ...
+                     requested_cents: int = 0, category: str = "Payment",
+                     transaction_id: str = "") -> TerminalOutcome:
+        """TransactionStatus of an earlier Payment (default) or, with category="Reversal", of an
+        earlier Reversal: then APPROVED means that Reversal gave the money back, NOT_FOUND that it
+        never reached the terminal, DECLINED that it ended without moving money."""
+        ...
 
     async def refund(self, new_service_id: str, *, transaction_id: str, transaction_time: str,
                      amount_cents: int | None = None) -> TerminalOutcome: ...

@@ -101,8 +101,12 @@ def payment_request(service_id: str, amount_cents: int, *, sale_txn_id: str, tim
     }, sale_id=sale_id, poi_id=poi_id)
 
 
-def _reference(sale_id: str, service_id: str) -> dict[str, Any]:
-    return {"MessageCategory": "Payment", "SaleID": sale_id, "ServiceID": service_id}
+# Categories whose earlier messages TransactionStatus can be asked about (and what it repeats).
+STATUS_CATEGORIES = ("Payment", "Reversal")
+
+
+def _reference(sale_id: str, service_id: str, category: str = "Payment") -> dict[str, Any]:
+    return {"MessageCategory": category, "SaleID": sale_id, "ServiceID": service_id}
 
 
 def abort_request(service_id_to_abort: str, new_service_id: str, *, sale_id: str,
@@ -114,11 +118,15 @@ def abort_request(service_id_to_abort: str, new_service_id: str, *, sale_id: str
 
 
 def status_request(service_id_of_payment: str, new_service_id: str, *, sale_id: str,
-                   poi_id: str) -> dict[str, Any]:
+                   poi_id: str, category: str = "Payment") -> dict[str, Any]:
+    """TransactionStatus of the earlier message `service_id_of_payment` of `category`
+    (a Payment, or a Reversal whose answer was lost)."""
+    if category not in STATUS_CATEGORIES:
+        raise ValueError(f"no TransactionStatus for {category!r} messages")
     return _request("TransactionStatus", new_service_id, {
         "ReceiptReprintFlag": True,
         "DocumentQualifier": ["CashierReceipt", "CustomerReceipt"],
-        "MessageReference": _reference(sale_id, service_id_of_payment),
+        "MessageReference": _reference(sale_id, service_id_of_payment, category),
     }, sale_id=sale_id, poi_id=poi_id)
 
 
@@ -272,19 +280,26 @@ def parse_payment(body: dict[str, Any], *, service_id: str, requested_cents: int
     raise ProtocolError(f"unknown Result {result!r}")
 
 
-def parse_status(message: dict[str, Any], *, payment_service_id: str, requested_cents: int = 0
-                 ) -> TerminalOutcome:
-    """A TransactionStatusResponse -> outcome of the *original payment*.
+def parse_status(message: dict[str, Any], *, payment_service_id: str, requested_cents: int = 0,
+                 category: str = "Payment", transaction_id: str = "") -> TerminalOutcome:
+    """A TransactionStatusResponse -> outcome of the *original message* (of `category`).
 
-    Result Success only says the payment reached an end state: the nested PaymentResponse decides.
+    Result Success only says that message reached an end state: the nested PaymentResponse (or
+    ReversalResponse) decides. For a Reversal, `requested_cents` is the amount it asked to give
+    back (0: all of it) and `transaction_id` the payment it reversed.
     """
     body = response_body(message, "TransactionStatus")
     result, error = result_of(body)
     if result == "Success":
         repeated = body.get("RepeatedMessageResponse") or {}
-        nested = (repeated.get("RepeatedResponseMessageBody") or {}).get("PaymentResponse")
+        nested = (repeated.get("RepeatedResponseMessageBody") or {}).get(
+            f"{CATEGORY_BODY[category]}Response")
         if not isinstance(nested, dict):
-            raise ProtocolError("status Success without a repeated PaymentResponse")
+            raise ProtocolError(f"status Success without a repeated {category}Response")
+        if category == "Reversal":
+            return reversal_outcome(nested, service_id=payment_service_id,
+                                    amount_cents=requested_cents or None,
+                                    transaction_id=transaction_id, repeated=True)
         return parse_payment(nested, service_id=payment_service_id, requested_cents=requested_cents)
     if error == "InProgress":
         return TerminalOutcome(OutcomeStatus.IN_PROGRESS, service_id=payment_service_id,
@@ -304,7 +319,17 @@ def parse_status(message: dict[str, Any], *, payment_service_id: str, requested_
 
 def parse_reversal(message: dict[str, Any], *, service_id: str, amount_cents: int | None,
                    transaction_id: str) -> TerminalOutcome:
-    body = response_body(message, "Reversal")
+    return reversal_outcome(response_body(message, "Reversal"), service_id=service_id,
+                            amount_cents=amount_cents, transaction_id=transaction_id)
+
+
+def reversal_outcome(body: dict[str, Any], *, service_id: str, amount_cents: int | None,
+                     transaction_id: str, repeated: bool = False) -> TerminalOutcome:
+    """A ReversalResponse body -> outcome (APPROVED: the money went back).
+
+    `repeated`: the body came back in a TransactionStatus, so that Reversal is over; a failure
+    there is final (it moved no money), whatever its ErrorCondition, never "ask again".
+    """
     result, error = result_of(body)
     poi_txn = ((body.get("POIData") or {}).get("POITransactionID") or {})
     reversed_amount = body.get("ReversedAmount")
@@ -315,6 +340,8 @@ def parse_reversal(message: dict[str, Any], *, service_id: str, amount_cents: in
                   receipt_lines=receipt_lines(body), error_condition=error)
     if result == "Success":
         return TerminalOutcome(OutcomeStatus.APPROVED, amount_cents=got, **common)
+    if repeated:
+        return TerminalOutcome(OutcomeStatus.DECLINED, reason=Reason.TERMINAL_ERROR, **common)
     status, reason = ERROR_TO_OUTCOME.get(error, (OutcomeStatus.DECLINED, Reason.TERMINAL_ERROR))
     return TerminalOutcome(status, reason=reason, **common)
 

@@ -79,10 +79,13 @@ class NexoDriver:
             log.warning("abort %s of %s: %s", new_service_id, service_id_to_abort, exc)
 
     async def status(self, service_id_of_payment: str, new_service_id: str,
-                     *, requested_cents: int = 0) -> TerminalOutcome:
-        request = messages.status_request(service_id_of_payment, new_service_id, **self._ids())
+                     *, requested_cents: int = 0, category: str = "Payment",
+                     transaction_id: str = "") -> TerminalOutcome:
+        request = messages.status_request(service_id_of_payment, new_service_id,
+                                          category=category, **self._ids())
         unknown = TerminalOutcome(OutcomeStatus.UNKNOWN, service_id=service_id_of_payment,
-                                  requested_cents=requested_cents, reason=Reason.OUTCOME_UNKNOWN)
+                                  requested_cents=requested_cents, reason=Reason.OUTCOME_UNKNOWN,
+                                  transaction_id=transaction_id)
         try:
             answer = await self.transport.exchange(request, timeout_s=self.side_timeout_s)
         except (NotDelivered, AnswerLost) as exc:
@@ -92,12 +95,13 @@ class NexoDriver:
             return unknown
         try:
             outcome = messages.parse_status(answer, payment_service_id=service_id_of_payment,
-                                            requested_cents=requested_cents)
+                                            requested_cents=requested_cents, category=category,
+                                            transaction_id=transaction_id)
         except (ProtocolError, ValueError) as exc:
             log.error("status %s: unreadable answer (%s)", new_service_id, exc)
             return unknown
-        log.info("status %s of %s: %s", new_service_id, service_id_of_payment,
-                 messages.log_summary(outcome, answer))
+        log.info("status %s of %s %s: %s", new_service_id, category.lower(),
+                 service_id_of_payment, messages.log_summary(outcome, answer))
         return outcome
 
     async def refund(self, new_service_id: str, *, transaction_id: str, transaction_time: str,

@@ -5,6 +5,12 @@ with TransactionStatus, a new ServiceID each time, and the journal moves as the 
 approved -> APPROVED; declined / cancelled -> DECLINED / CANCELLED; NotFound -> VOID (never
 approved); partial -> REVERSAL_PENDING -> Reversal -> REVERSED; still unknown at the deadline ->
 MANUAL_REVIEW. RESERVED entries are not the terminal's business (the flow releases the reservation).
+
+A REVERSAL_PENDING entry may have been reversed at the terminal already (the kiosk died before
+REVERSED was journaled): its earlier Reversals are asked about by TransactionStatus first, and only
+a partial approval whose earlier Reversals surely moved no money is reversed anew. An interrupted
+staff refund is only confirmed, never sent again; if the terminal cannot say, the entry waits for a
+person (`kiosk journal resolve ID --as reversed` after checking with the acquirer).
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ async def recover_terminal(journal: Journal, driver: TerminalDriver, *, clock: C
                 entry.terminal.get("status") == OutcomeStatus.PARTIAL.value:
             outcome = await service.retry_reversal(entry.client_txn_id,
                                                    TerminalOutcome.from_dict(entry.terminal))
+        elif before is M.REVERSAL_PENDING:
+            outcome = await service.confirm_reversal(entry.client_txn_id)
         else:
             continue
         after = (await asyncio.to_thread(journal.get, entry.client_txn_id)).money_state

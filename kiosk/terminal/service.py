@@ -26,19 +26,28 @@ Allocate = Callable[[str], Awaitable[str]]
 
 async def resolve(driver: TerminalDriver, allocate: Allocate, payment_service_id: str, *,
                   clock: Clock, retry_s: float, deadline_s: float, requested_cents: int = 0,
-                  abort_in_progress: bool = True) -> TerminalOutcome:
-    """Ask TransactionStatus until the payment's fate is known or the deadline passes.
+                  abort_in_progress: bool = True, category: str = "Payment",
+                  transaction_id: str = "") -> TerminalOutcome:
+    """Ask TransactionStatus until the fate of a Payment (or a Reversal) is known or the deadline
+    passes.
 
     Every query has a new ServiceID. InProgress means ask again after retry_s; the first time, the
     payment is also aborted when nobody waits for its answer any more (our request timed out or
-    the kiosk crashed), so the resident is not charged behind the kiosk's back. Returns a final
-    outcome, or the last UNKNOWN / IN_PROGRESS one when the deadline passed.
+    the kiosk crashed), so the resident is not charged behind the kiosk's back. A Reversal is
+    never aborted. Returns a final outcome, or the last UNKNOWN / IN_PROGRESS one when the
+    deadline passed.
     """
     start = clock.monotonic()
     aborted = False
+    abort_in_progress = abort_in_progress and category == "Payment"
     while True:
         sid = await allocate("status")
-        out = await driver.status(payment_service_id, sid, requested_cents=requested_cents)
+        if category == "Payment":
+            # The original call, so a driver written before reversal status still works here.
+            out = await driver.status(payment_service_id, sid, requested_cents=requested_cents)
+        else:
+            out = await driver.status(payment_service_id, sid, requested_cents=requested_cents,
+                                      category=category, transaction_id=transaction_id)
         if out.status in (OutcomeStatus.APPROVED, OutcomeStatus.DECLINED, OutcomeStatus.CANCELLED,
                           OutcomeStatus.PARTIAL, OutcomeStatus.NOT_FOUND):
             return out
@@ -181,14 +190,13 @@ class TerminalService:
         return await self.retry_reversal(txn, out)
 
     async def retry_reversal(self, txn: str, out: TerminalOutcome) -> TerminalOutcome:
-        rev_sid = await self._allocate(txn, "reversal")
-        rev = await self.driver.refund(rev_sid, transaction_id=out.transaction_id,
-                                       transaction_time=out.transaction_time,
-                                       amount_cents=out.amount_cents or None)
-        if rev.status is OutcomeStatus.APPROVED:
-            await self._move(txn, M.REVERSED, note="partial approval reversed")
-        else:
-            log.error("reversal of partial payment %s failed: %s", txn, rev.status)
+        """Reverse partial approval `out` of REVERSAL_PENDING entry `txn` (again, after a crash)."""
+        rev = await self._reverse(txn, transaction_id=out.transaction_id,
+                                  transaction_time=out.transaction_time,
+                                  amount_cents=out.amount_cents or None,
+                                  note="partial approval reversed")
+        if rev.status is not OutcomeStatus.APPROVED:
+            log.error("reversal of partial payment %s not confirmed: %s", txn, rev.status)
         return TerminalOutcome(OutcomeStatus.PARTIAL, amount_cents=out.amount_cents,
                                requested_cents=out.requested_cents, service_id=out.service_id,
                                sale_txn_id=out.sale_txn_id, transaction_id=out.transaction_id,
@@ -206,13 +214,85 @@ class TerminalService:
                 raise TerminalError(f"{client_txn_id}: no terminal transaction to refund")
             paid = TerminalOutcome.from_dict(entry.terminal)
             await self._move(client_txn_id, M.REVERSAL_PENDING, note="staff refund")
-            sid = await self._allocate(client_txn_id, "reversal")
-            rev = await self.driver.refund(sid, transaction_id=paid.transaction_id,
-                                           transaction_time=paid.transaction_time,
+            # Run again after an interrupted refund, this finds the earlier Reversal first.
+            return await self._reverse(client_txn_id, transaction_id=paid.transaction_id,
+                                       transaction_time=paid.transaction_time,
+                                       amount_cents=amount_cents, note="staff refund")
+
+    async def confirm_reversal(self, client_txn_id: str) -> TerminalOutcome | None:
+        """Recovery of an interrupted staff refund: journal REVERSED when an earlier Reversal of
+        this entry is confirmed by TransactionStatus. Never sends a new Reversal (how much to give
+        back was a person's decision): None when there is nothing to confirm."""
+        entry = await asyncio.to_thread(self.journal.get, client_txn_id)
+        paid = TerminalOutcome.from_dict(entry.terminal or {"status": "UNKNOWN"})
+        earlier = await self._earlier_reversal(client_txn_id, amount_cents=None,
+                                               transaction_id=paid.transaction_id)
+        if earlier is not None and earlier.status is OutcomeStatus.APPROVED:
+            await self._move(client_txn_id, M.REVERSED,
+                             note="staff refund confirmed by transaction status")
+        return earlier
+
+    # -- reversals: money back exactly once -----------------------------------------------------
+    async def _reverse(self, txn: str, *, transaction_id: str, transaction_time: str,
+                       amount_cents: int | None, note: str) -> TerminalOutcome:
+        """Give back (part of) payment `txn`, REVERSAL_PENDING in the journal; REVERSED once a
+        Reversal is known to have succeeded.
+
+        A Reversal of this entry sent before (the kiosk died before its answer was journaled, or
+        the answer was lost) is asked about first, by TransactionStatus on its own ServiceID: a
+        second Reversal would be refused (already reversed) or, for a part, give back twice. A new
+        Reversal goes out only when every earlier one surely moved no money.
+        """
+        earlier = await self._earlier_reversal(txn, amount_cents=amount_cents,
+                                               transaction_id=transaction_id)
+        if earlier is not None:
+            rev = earlier
+            note = f"{note} (confirmed by transaction status)"
+        else:
+            rev_sid = await self._allocate(txn, "reversal")
+            rev = await self.driver.refund(rev_sid, transaction_id=transaction_id,
+                                           transaction_time=transaction_time,
                                            amount_cents=amount_cents)
-            if rev.status is OutcomeStatus.APPROVED:
-                await self._move(client_txn_id, M.REVERSED, note="staff refund")
-            return rev
+            if rev.status is OutcomeStatus.UNKNOWN:
+                # Never assume failure: the answer of this very Reversal was lost.
+                rev = await self._reversal_status(txn, rev_sid, amount_cents=amount_cents,
+                                                  transaction_id=transaction_id,
+                                                  deadline_s=self.recovery_deadline_s)
+        if rev.status is OutcomeStatus.APPROVED:
+            await self._move(txn, M.REVERSED, note=note)
+        return rev
+
+    async def _reversal_status(self, txn: str, reversal_sid: str, *, amount_cents: int | None,
+                               transaction_id: str, deadline_s: float) -> TerminalOutcome:
+        return await resolve(self.driver, self._allocator(txn), reversal_sid, clock=self.clock,
+                             retry_s=self.status_retry_s, deadline_s=deadline_s,
+                             requested_cents=amount_cents or 0, abort_in_progress=False,
+                             category="Reversal", transaction_id=transaction_id)
+
+    async def _earlier_reversal(self, txn: str, *, amount_cents: int | None,
+                                transaction_id: str) -> TerminalOutcome | None:
+        """The fate of the Reversals journaled for `txn` before now, newest first.
+
+        APPROVED: one gave the money back. UNKNOWN / IN_PROGRESS / BUSY: one may have, and the
+        terminal did not say within the recovery deadline; send nothing, a person decides. None:
+        there were none, or each never reached the terminal (NotFound) or ended without moving
+        money, so a new Reversal is safe.
+        """
+        ids = await asyncio.to_thread(self.journal.service_ids_for, txn)
+        earlier = [sid for sid, purpose in reversed(ids) if purpose == "reversal"]
+        start = self.clock.monotonic()
+        unsure: TerminalOutcome | None = None
+        for sid in earlier:
+            left = max(0.0, self.recovery_deadline_s - (self.clock.monotonic() - start))
+            out = await self._reversal_status(txn, sid, amount_cents=amount_cents,
+                                              transaction_id=transaction_id, deadline_s=left)
+            if out.status is OutcomeStatus.APPROVED:
+                return out
+            if out.status not in (OutcomeStatus.NOT_FOUND, OutcomeStatus.DECLINED,
+                                  OutcomeStatus.CANCELLED):
+                log.warning("reversal %s of %s still unresolved: %s", sid, txn, out.status)
+                unsure = unsure or out
+        return unsure
 
     async def recover(self) -> list["RecoveryResult"]:  # noqa: F821
         from kiosk.terminal.recovery import recover_terminal

@@ -4,6 +4,8 @@ Used two ways: behind the HTTP server of `kiosk terminal simulate` (a separate p
 a killed kiosk) and in-process by `SimulatorDriver` for the demo and flow tests. Each payment runs as
 the terminal's own task, so a client that stops waiting (timeout, crash) does not stop the payment:
 TransactionStatus and Abort keep working on it, as on a real terminal.
+Reversals are kept by their SaleID + ServiceID, so TransactionStatus (MessageReference category
+"Reversal") repeats a Reversal's answer too.
 
 Cent scenarios (when enabled): ,91 Refusal  ,92 Cancel on the terminal  ,93 Busy  ,94 partial
 approval of half  ,95 hang until aborted  ,96 approve then drop the connection  ,97 slow approval
@@ -85,6 +87,9 @@ class SimTerminal:
         self.seen: set[tuple[str, str]] = set()
         self.payments: dict[tuple[str, str], SimTxn] = {}
         self.by_poi_txn: dict[str, SimTxn] = {}
+        # Every Reversal answered, by (SaleID, ServiceID): TransactionStatus repeats its answer.
+        self.reversals: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reversal_requests = 0  # Reversal requests received, for tests: never a needless one
         self.in_flight: SimTxn | None = None
         self.charges = 0  # approved payments, for tests: never a second charge
         self._seq = itertools.count(1)
@@ -271,9 +276,13 @@ class SimTerminal:
         }
 
     # -- Abort, TransactionStatus -------------------------------------------------------------
-    def _referenced(self, body: dict[str, Any]) -> SimTxn | None:
+    @staticmethod
+    def _ref_key(body: dict[str, Any]) -> tuple[str, str]:
         ref = body.get("MessageReference") or {}
-        return self.payments.get((str(ref.get("SaleID", "")), str(ref.get("ServiceID", ""))))
+        return str(ref.get("SaleID", "")), str(ref.get("ServiceID", ""))
+
+    def _referenced(self, body: dict[str, Any]) -> SimTxn | None:
+        return self.payments.get(self._ref_key(body))
 
     async def _abort(self, hdr: dict[str, Any], body: dict[str, Any]) -> None:
         txn = self._referenced(body)
@@ -283,12 +292,24 @@ class SimTerminal:
 
     async def _transactionstatus(self, hdr: dict[str, Any], body: dict[str, Any]
                                  ) -> dict[str, Any]:
-        txn = self._referenced(body)
         ref = body.get("MessageReference") or {}
+        not_found = self._response(hdr, "TransactionStatus", {"Response": {
+            "Result": "Failure", "ErrorCondition": "NotFound",
+            "AdditionalResponse": "message=Message%20not%20found"}, "MessageReference": ref})
+        category = ref.get("MessageCategory", "Payment")
+        if category == "Reversal":
+            # A Reversal is answered at once here, so it is either repeated or unknown.
+            kept = self.reversals.get(self._ref_key(body))
+            if kept is None:
+                return not_found
+            return self._response(hdr, "TransactionStatus", {
+                "Response": {"Result": "Success"}, "MessageReference": ref,
+                "RepeatedMessageResponse": {
+                    "MessageHeader": {**kept["header"], "MessageType": "Response"},
+                    "RepeatedResponseMessageBody": {"ReversalResponse": kept["body"]}}})
+        txn = self._referenced(body) if category == "Payment" else None
         if txn is None:
-            return self._response(hdr, "TransactionStatus", {"Response": {
-                "Result": "Failure", "ErrorCondition": "NotFound",
-                "AdditionalResponse": "message=Message%20not%20found"}, "MessageReference": ref})
+            return not_found
         if not txn.done:
             return self._response(hdr, "TransactionStatus", {"Response": {
                 "Result": "Failure", "ErrorCondition": "InProgress",
@@ -302,6 +323,13 @@ class SimTerminal:
 
     # -- Reversal, Diagnosis, Reconciliation --------------------------------------------------
     async def _reversal(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        self.reversal_requests += 1
+        answer = self._reverse(hdr, body)
+        self.reversals[(str(hdr["SaleID"]), str(hdr["ServiceID"]))] = {
+            "header": hdr, "body": answer["SaleToPOIResponse"]["ReversalResponse"]}
+        return answer
+
+    def _reverse(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         orig = ((body.get("OriginalPOITransaction") or {}).get("POITransactionID") or {})
         txn = self.by_poi_txn.get(str(orig.get("TransactionID", "")))
 

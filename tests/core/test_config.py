@@ -71,3 +71,12 @@ def test_cli_config_check(tmp_path: Path) -> None:
     good = _check(ROOT / "config" / "kiosk.example.toml")
     assert good.returncode == 0, good.stderr
     assert "OK" in good.stdout
+
+
+def test_cli_config_check_cross_checks(tmp_path: Path) -> None:
+    bad = _check(_write(tmp_path, '[printer]\nmodel = "no-such-printer"\n'
+                                  '[terminal]\ndriver = "nexo"\npayment_timeout_s = 30\n'))
+    assert bad.returncode == 2
+    for key in ("printer.model", "terminal.endpoint", "terminal.payment_timeout_s",
+                "kiosk.signing_key_file"):
+        assert key in bad.stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+
+import httpx
 from pathlib import Path
 
 from conftest import SwitchableTransport, run
@@ -251,3 +253,49 @@ def test_duplicate_copy_keeps_number_and_signature(backend_factory) -> None:
     entry = backend.journal.get(result.client_txn_id)
     assert entry.print_count == 2 and entry.receipt_no == result.receipt_no
     assert set(spooled_previews(backend)) - before, "a second copy was printed"
+
+
+def test_backend_retries_the_outbox_by_itself(backend_factory) -> None:
+    """Posted later with nobody at the kiosk: the backend's retry loop sends the queued posting."""
+    backend = backend_factory(gateway={"outbox_retry_s": 0.05})
+    cart = run_cart(backend, 1000)
+    switch = SwitchableTransport(backend.embedded.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+                                             retries=0)
+
+    async def go():
+        await backend.start()
+        switch.down.add("/payments")
+        result = await backend.payments.pay(cart, lang="lv")
+        assert backend.journal.get(result.client_txn_id).money_state is M.POST_PENDING
+        switch.down.clear()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if backend.journal.get(result.client_txn_id).money_state is M.POSTED:
+                break
+        for task in list(backend._tasks):
+            task.cancel()
+        return result
+
+    result = run(go())
+    assert backend.journal.get(result.client_txn_id).money_state is M.POSTED
+    assert payments_at_gateway(backend, result.client_txn_id).found
+
+
+def test_receipt_qr_verifies_at_the_gateway_page(backend_factory) -> None:
+    """The QR printed on a paid receipt opens the gateway's verification page, valid (DEMO)."""
+    backend = backend_factory()
+    result = run(backend.payments.pay(run_cart(backend, 1000), lang="lv"))
+    url = backend.receipts.signatures.get(result.receipt_no)["url"]
+    path = "/" + url.split("/", 3)[3]
+
+    async def fetch(p: str):
+        async with httpx.AsyncClient(transport=backend.embedded.transport(),
+                                     base_url=BASE_URL) as client:
+            return await client.get(p)
+
+    page = run(fetch(path))
+    assert page.status_code == 200 and result.receipt_no in page.text
+    assert "10,00" in page.text
+    tampered = run(fetch(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")))
+    assert tampered.status_code == 400

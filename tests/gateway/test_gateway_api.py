@@ -42,8 +42,9 @@ def test_health_needs_no_auth_and_openapi_documents_contract(gw: Gateway) -> Non
               "/api/v1/payments", "/api/v1/payment-lookups"):
         assert "post" in paths[p]
     assert "/api/v1/payments/status" not in paths
-    # No personal identifiers in any URL: the only path parameter is a form's public code.
-    assert [p for p in paths if "{" in p] == ["/api/v1/services/{code}/form"]
+    # No personal identifiers in any URL: the only path parameters are a form's public code and
+    # a receipt QR's signed payload (receipt number, kiosk, time, amount; no personal data).
+    assert sorted(p for p in paths if "{" in p) == ["/api/v1/services/{code}/form", "/r/{payload}"]
 
 
 def test_unauthenticated_is_401_problem(gw: Gateway) -> None:

@@ -1,0 +1,94 @@
+"""Review: every answer on the path, each with "Change"; then on to the privacy notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.i18n import N_
+from screens.base import GalleryState, KioskScreen, register_screen
+from screens.widgets import TR
+from screens.wizard import flow_of, show
+
+
+class ReviewRow(BoxLayout):
+    step_id = StringProperty("")
+    code = StringProperty("")
+    label = StringProperty("")
+    value = StringProperty("")
+    screen = None
+
+
+@register_screen
+class FormReviewScreen(KioskScreen):
+    screen_name = "form_review"
+    order = 22
+    speech_text = N_("Check your answers. To correct one, touch Edit next to it. When "
+                     "everything is right, touch Continue.")
+
+    form_title = StringProperty("")
+
+    def __init__(self, shell: Any, **kw: Any) -> None:
+        super().__init__(shell, **kw)
+        self.rows: dict[str, ReviewRow] = {}
+        TR.bind(_=lambda *_a: self.refresh())
+
+    def reset(self) -> None:
+        self.ids.answers_box.clear_widgets()
+        self.rows = {}
+        self.form_title = ""
+
+    def refresh(self) -> None:
+        flow = flow_of(self.services)
+        box = self.ids.answers_box
+        box.clear_widgets()
+        self.rows = {}
+        if flow is None:
+            return
+        self.form_title = flow.title()
+        for item in flow.review_items():
+            row = ReviewRow(step_id=item.step_id, code=item.code, label=item.label,
+                            value=item.value)
+            row.screen = self
+            box.add_widget(row)
+            self.rows[item.code] = row
+        self.ids.scroll.scroll_y = 1
+
+    def change(self, step_id: str, code: str) -> None:
+        flow = flow_of(self.services)
+        if flow is None:
+            return
+        flow.change(step_id)
+        step = self.shell.screens["form_step"]
+        step.begin_at(code)
+        show(self.shell, "form_step")
+
+    def next(self) -> None:
+        self.proceed()
+
+    def proceed(self) -> None:
+        privacy = self.shell.screens["privacy"]
+        privacy.refresh()
+        show(self.shell, "privacy")
+
+    def go_back(self) -> None:
+        flow = flow_of(self.services)
+        if flow is None or not flow.back():
+            show(self.shell, "application")
+            return
+        step = self.shell.screens["form_step"]
+        step.render(entering="last")
+        show(self.shell, "form_step")
+
+    @classmethod
+    def gallery_states(cls) -> list[GalleryState]:
+        return [GalleryState("", _demo_review)]
+
+
+def _demo_review(screen: FormReviewScreen) -> None:
+    from screens.form_step import demo_flow
+
+    demo_flow(screen, "heating-allowance")
+    screen.refresh()

@@ -1,0 +1,35 @@
+"""A big numeric keypad (own widget: Kivy's VKeyboard pops up, has small keys and no locking)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+from kivy.uix.gridlayout import GridLayout
+
+from screens.widgets import KButton
+
+ERASE = "erase"
+CLEAR = "clear"
+
+
+class KeypadKey(KButton):
+    value = StringProperty("")
+
+
+class Keypad(GridLayout):
+    """Digits 1-9, then Clear, 0, Erase. Dispatches `on_key(value)`: a digit, ERASE or CLEAR."""
+
+    __events__ = ("on_key",)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.keys: dict[str, KeypadKey] = {}
+        for value in ("1", "2", "3", "4", "5", "6", "7", "8", "9", CLEAR, "0", ERASE):
+            key = KeypadKey(value=value)
+            key.bind(on_release=lambda k: self.dispatch("on_key", k.value))
+            self.keys[value] = key
+            self.add_widget(key)
+
+    def on_key(self, value: str) -> None:
+        pass

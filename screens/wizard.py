@@ -1,0 +1,114 @@
+"""What the application screens share: where the visit keeps the wizard, and moving between them.
+
+The `ApplicationFlow` lives in `visit.data`, so the end of a visit (inactivity, Finish) wipes every
+answer with the rest of the visit. The wizard's own Back follows the flow (a step back, the
+review), not the shell's screen history, so moving between wizard screens does not touch it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.flows.application_flow import ApplicationFlow
+
+log = logging.getLogger(__name__)
+
+FLOW_KEY = "application.flow"
+CATALOGUE_KEY = "application.catalogue"
+PRINTED_KEY = "application.printed"
+WIZARD_SCREENS = ("application", "form_step", "form_review", "privacy", "application_done")
+
+
+def flow_of(services: Any) -> ApplicationFlow | None:
+    flow = services.visit.data.get(FLOW_KEY)
+    if flow is not None and flow.lang != services.visit.language:
+        flow.switch_language(services.visit.language)
+    return flow
+
+
+def show(shell: Any, name: str) -> None:
+    """Switch to a wizard screen without growing the shell's history."""
+    shell.services.speech.stop()
+    shell.manager.current = name
+
+
+def abandon(shell: Any) -> None:
+    """The resident leaves the application: forget its answers, reset the wizard, Home."""
+    shell.services.visit.data.pop(FLOW_KEY, None)
+    shell.services.visit.data.pop(PRINTED_KEY, None)
+    for name in WIZARD_SCREENS:
+        screen = shell.screens.get(name)
+        if screen is not None:
+            screen.reset()
+    shell.home()
+
+
+def spawn(services: Any, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+    """A visit task; None (and the coroutine closed) when no asyncio loop runs (the gallery)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        coro.close()
+        log.debug("no running asyncio loop: not started")
+        return None
+    return services.visit.spawn(coro)
+
+
+def _load_kv() -> None:
+    from kivy.lang import Builder
+    from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.factory import Factory
+
+    class WizardBar(BoxLayout):
+        """Back / Read aloud / Ask the librarian / Next in one row. The three helpers use the
+        small font so four buttons fit side by side at 1.5x text without breaking words."""
+
+        screen = ObjectProperty(None, allownone=True, rebind=True)
+        next_label = StringProperty("")
+        next_symbol = StringProperty("\u2192")
+        next_enabled = BooleanProperty(True)
+
+    Factory.register("WizardBar", cls=WizardBar)
+    Builder.load_string('''
+<WizardBar>:
+    size_hint_y: None
+    height: max(back.height, speak.height, librarian.height, next_button.height)
+    spacing: theme.gap * 0.75
+    KButton:
+        id: back
+        role: "secondary"
+        symbol: "\\u2190"
+        label: tr._("Back")
+        font_size: theme.font_small
+        size_hint_x: 0.8
+        on_release: root.screen.go_back()
+    KButton:
+        id: speak
+        role: "secondary"
+        symbol: "\\u266B"
+        label: tr._("Read aloud")
+        font_size: theme.font_small
+        on_release: root.screen.speak()
+    KButton:
+        id: librarian
+        role: "secondary"
+        label: tr._("Ask the librarian")
+        font_size: theme.font_small
+        on_release: root.screen.ask_librarian()
+    KButton:
+        id: next_button
+        role: "primary"
+        symbol: root.next_symbol
+        label: root.next_label
+        size_hint_x: 1.4
+        disabled: not root.next_enabled
+        on_release: root.screen.next()
+''')
+
+
+_load_kv()

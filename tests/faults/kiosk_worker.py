@@ -1,0 +1,117 @@
+"""A kiosk-side process for the fault matrix: the real services from a TOML config, no Kivy.
+
+    python tests/faults/kiosk_worker.py CONFIG pay NOTICE CENTS RESULT_JSON
+    python tests/faults/kiosk_worker.py CONFIG recover RESULT_JSON
+
+`pay` starts the kiosk's services like the app does (start-up recovery first), searches the demo
+invoice NOTICE at the gateway, puts it in a cart for CENTS (the cents steer the simulator's outcome)
+and pays by card. `recover` is the restart: PaymentService.recover() then flush_outbox(). The
+result JSON is written only when the process gets to the end, so a killed process leaves none.
+
+Environment, besides the kiosk's own `KIOSK_CRASH_AT=<point>[,<point>]`:
+- FAULT_TRACE=<file>: every crash point the process passes is appended to the file (one a line),
+  so the test can tell "this path never passes that point" from "the point did not fire".
+- FAULT_AT=<point>#<n>: die at the n-th pass of a point (e.g. the second `RESERVED:after`, once the
+  gateway holds the reservation), which `KIOSK_CRASH_AT` alone cannot name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+# Run as a plain script: make the repository importable without installing anything.
+_ROOT = Path(__file__).resolve().parents[2]
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+import kiosk.journal as kjournal  # noqa: E402
+
+
+def _install_trace() -> None:
+    """Wrap the kiosk's crash_point (looked up as a module global at each call) to trace it."""
+    trace = os.environ.get("FAULT_TRACE", "")
+    nth_at = os.environ.get("FAULT_AT", "")
+    target, _, nth = nth_at.partition("#")
+    wanted_n = int(nth or "1")
+    original = kjournal.crash_point
+    seen: dict[str, int] = {}
+
+    def traced(name: str) -> None:
+        seen[name] = seen.get(name, 0) + 1
+        if trace:
+            fd = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                os.write(fd, f"{name}#{seen[name]}\n".encode())
+            finally:
+                os.close(fd)
+        if target and name == target and seen[name] == wanted_n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        original(name)
+
+    kjournal.crash_point = traced  # type: ignore[assignment]
+
+
+async def _pay(backend: Any, notice: str, cents: int) -> dict[str, Any]:
+    from gateway.demo_data import demo_invoice
+    from kiosk.cart import Cart
+
+    await backend.start()
+    inv = demo_invoice(notice)
+    found = await backend.gateway.search_invoices(inv.notice_number, inv.check_value)
+    [view] = found.invoices
+    cart = Cart()
+    cart.add(view.model_copy(update={"due_now_cents": cents}))
+    result = await backend.payments.pay(cart, lang="lv")
+    return {"verdict": result.verdict.value, "code": result.code,
+            "client_txn_id": result.client_txn_id, "receipt_no": result.receipt_no,
+            "printed": result.printed, "awaiting_confirmation": result.awaiting_confirmation}
+
+
+async def _recover(backend: Any) -> dict[str, Any]:
+    remaining = await backend.payments.recover()
+    sent = await backend.payments.flush_outbox()
+    return {"remaining": [[e.client_txn_id, e.money_state.value, e.receipt_state.value]
+                          for e in remaining], "flushed": sent}
+
+
+async def _run(config_path: str, mode: str, args: list[str]) -> dict[str, Any]:
+    from kiosk.backend import open_backend
+    from kiosk.config import load
+
+    backend = open_backend(load(config_path))
+    try:
+        if mode == "pay":
+            return await _pay(backend, args[0], int(args[1]))
+        if mode == "recover":
+            return await _recover(backend)
+        raise SystemExit(f"unknown mode {mode!r}")
+    finally:
+        await backend.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    config_path, mode, *rest = argv
+    out = Path(rest[-1])
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _install_trace()
+    result = asyncio.run(_run(config_path, mode, rest[:-1]))
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

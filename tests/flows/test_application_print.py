@@ -1,0 +1,110 @@
+"""The application acknowledgement on paper: a real submit on the embedded gateway, printed by the
+preview printer (PNG decoded, QR read back) and by a fake network printer that runs out of paper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import zxingcpp
+from PIL import Image
+
+from kiosk.flows.application_flow import ApplicationFlow
+from kiosk.forms.definition import default_forms_dir, load_forms
+from printer.application_port import HELD_PREFIX, ack_document, print_acknowledgement, status_base
+from kiosk.i18n import gettext
+
+
+def _flow(backend: Any, code: str, answers: dict[str, Any], lang: str = "lv") -> ApplicationFlow:
+    forms, _ = load_forms(default_forms_dir())
+    flow = ApplicationFlow(form=forms[code], service=backend.applications, lang=lang)
+    while flow.phase == "steps":
+        for _ in range(2):  # an answer may show a later field of the same step
+            for f in flow.visible_fields():
+                if f.is_input and f.code in answers:
+                    assert flow.set_answer(f.code, answers[f.code]).ok, f.code
+        assert flow.next(), flow.errors
+    assert flow.phase == "review"
+    return flow
+
+
+GENERAL = {"subject": "Bedre ceļā pie Ūdru mājām", "text": "Lūdzu salabot.",
+           "full_name": "Anna Ķēniņa", "reply_channel": "library"}
+FIREWOOD = {"full_name": "Jānis Bērziņš", "personal_code": "120375-12340",
+            "address": "Zosēni, Ābeļu iela 2", "household_size": "3", "income_status": "none",
+            "monthly_income": "640,50", "heating_type": "wood", "firewood_m3": "12,5",
+            "payment_method": "bank", "iban": "LV80BANK0000435195001", "declaration": True}
+
+
+def _qr(path: Any) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+
+
+def test_received_acknowledgement_prints_with_the_registration_qr(backend_factory) -> None:
+    backend = backend_factory()
+
+    async def go() -> Any:
+        flow = _flow(backend, "general-application", GENERAL)
+        ack = await flow.submit()
+        printed = await print_acknowledgement(
+            backend.printer, ack, backend.receipts.header,
+            status_url_base=status_base(backend.config.printer.verify_url_base), demo=True)
+        return ack, printed
+
+    import asyncio
+
+    ack, printed = asyncio.run(go())
+    assert ack.status == "received" and ack.registration_no.startswith("KAC-")
+    assert printed.printed and printed.preview_png is not None
+    assert _qr(printed.preview_png) == [f"https://kac.cesis.lv/a/{ack.registration_no}"]
+    assert backend.printer.spool.pending() == []
+    # The paper says what the resident typed (Latvian letters), never a personal code.
+    doc = ack_document(ack, backend.receipts.header)
+    assert doc.registration_no == ack.registration_no
+    assert "Bedre ceļā pie Ūdru mājām" in [v for _, v in doc.summary]
+    assert ack.service_notice in doc.next_steps
+
+
+def test_identity_form_paper_has_the_kiosk_id_a_signature_line_and_no_personal_code(
+        backend_factory) -> None:
+    import asyncio
+
+    backend = backend_factory()
+
+    async def go() -> Any:
+        flow = _flow(backend, "heating-allowance", FIREWOOD, lang="ru")
+        ack = await flow.submit()
+        return ack, await print_acknowledgement(backend.printer, ack, backend.receipts.header,
+                                                demo=True)
+
+    ack, printed = asyncio.run(go())
+    assert ack.status == "awaiting_identity" and ack.registration_no is None
+    doc = ack_document(ack, backend.receipts.header)
+    values = [v for _, v in doc.summary]
+    assert ack.application_id in values and values[-1].startswith("____")
+    assert not any("120375" in v or "LV80" in v or "640" in v for v in values)
+    assert doc.registration_no == gettext("pending", "ru")
+    assert _qr(printed.preview_png) == [HELD_PREFIX + ack.application_id]
+
+
+def test_paper_out_is_reported_and_the_job_stays_for_reprint(backend_factory) -> None:
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printer"))
+    from fake_printer import FakePrinter
+
+    with FakePrinter("paper_out") as fake:
+        backend = backend_factory(printer={"device": "network", "host": "127.0.0.1",
+                                           "port": fake.port, "timeout_s": 1.0})
+
+        async def go() -> Any:
+            flow = _flow(backend, "general-application", GENERAL)
+            ack = await flow.submit()
+            return ack, await print_acknowledgement(backend.printer, ack,
+                                                    backend.receipts.header)
+
+        ack, printed = asyncio.run(go())
+    assert not printed.printed and printed.error == "paper_out"
+    assert [e.job_id for e in backend.printer.spool.pending()] == [f"app-{ack.application_id}"]
+    assert ack.status == "received"  # the application itself is safe whatever the paper does
