@@ -76,6 +76,9 @@ def render(cfg, out: Path, langs: list[str], *, large_text: bool = False,  # typ
     cfg = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(update={"data_dir": scratch}),
                                  "demo": True})
     services = build_services(cfg, speech=SilentSpeech())
+    if services.backend is not None:
+        # A fresh scratch folder has nothing to recover: show the kiosk as residents see it.
+        services.backend.ready.set()
     shell = Shell(services, transition=NoTransition())
     for child in list(window.children):
         window.remove_widget(child)
