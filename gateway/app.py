@@ -182,12 +182,10 @@ def build_router() -> APIRouter:
         if any(it.invoice_id is None for it in body.items):
             with st.sessions.begin() as s:
                 invoices.check_rate_limit(s, kiosk.id, now)
-        return idempotency.run(
-            st.sessions,
+        return idempotency.run_request(
+            request,
             kiosk_id=kiosk.id,
             raw_key=idempotency_key,
-            method="POST",
-            path=request.url.path,
             body=body,
             now=now,
             handler=lambda s: payments.create_intent(s, kiosk, body, now),
@@ -209,12 +207,10 @@ def build_router() -> APIRouter:
         """Release this kiosk's reservation for `client_txn_id`; releasing twice is fine."""
         st = state_of(request)
         now = st.now()
-        return idempotency.run(
-            st.sessions,
+        return idempotency.run_request(
+            request,
             kiosk_id=kiosk.id,
             raw_key=idempotency_key,
-            method="POST",
-            path=request.url.path,
             body=body,
             now=now,
             handler=lambda s: (200, payments.release_intent(s, kiosk, body.client_txn_id, now)),
@@ -239,12 +235,10 @@ def build_router() -> APIRouter:
         """
         st = state_of(request)
         now = st.now()
-        return idempotency.run(
-            st.sessions,
+        return idempotency.run_request(
+            request,
             kiosk_id=kiosk.id,
             raw_key=idempotency_key,
-            method="POST",
-            path=request.url.path,
             body=body,
             now=now,
             handler=lambda s: _post_once(st, s, kiosk, body, now),

@@ -322,9 +322,8 @@ def build_router() -> APIRouter:
         st = state_of(request)
         cfg = settings_of(request)
         now = st.now()
-        return idempotency.run(
-            st.sessions, kiosk_id=kiosk.id, raw_key=idempotency_key, method="POST",
-            path=request.url.path, body=body, now=now,
+        return idempotency.run_request(
+            request, kiosk_id=kiosk.id, raw_key=idempotency_key, body=body, now=now,
             handler=lambda s: register_application(s, cfg, kiosk, body, now))
 
     @r.post("/application-confirmations", response_model=ApplicationReceipt)
@@ -336,9 +335,8 @@ def build_router() -> APIRouter:
         """
         st = state_of(request)
         now = st.now()
-        return idempotency.run(
-            st.sessions, kiosk_id=kiosk.id, raw_key=idempotency_key, method="POST",
-            path=request.url.path, body=body, now=now,
+        return idempotency.run_request(
+            request, kiosk_id=kiosk.id, raw_key=idempotency_key, body=body, now=now,
             handler=lambda s: confirm_application(s, kiosk, body, now))
 
     return r

@@ -132,3 +132,19 @@ def purge(sessions: sessionmaker[Session], now: datetime) -> int:
     with sessions.begin() as s:
         res = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION))
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def run_request(
+    request: Any,
+    *,
+    kiosk_id: str,
+    raw_key: str | None,
+    body: BaseModel,
+    now: datetime,
+    handler: Handler,
+    on_problem: Callable[[ProblemError], None] | None = None,
+) -> JSONResponse:
+    """`run` for a FastAPI request: the gateway's sessions, method and path come from it."""
+    return run(request.app.state.gateway.sessions, kiosk_id=kiosk_id, raw_key=raw_key,
+               method=request.method, path=request.url.path, body=body, now=now,
+               handler=handler, on_problem=on_problem)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tempfile
 
 from kiosk.config import parse
 from kiosk.run_command import apply_kivy_environment, build_services
@@ -43,6 +43,7 @@ os.environ["SDL_VIDEODRIVER"] = "offscreen"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
 from kiosk.app import configure_kivy  # noqa: E402  (kivy.config only; no window yet)
+from kivy_time import FakeKivyClock  # noqa: E402  (shared with the payment-path helpers)
 
 configure_kivy(TEST_CONFIG, windowed=True)
 
@@ -140,36 +141,6 @@ def gui() -> Iterator[GuiHarness]:
     h.fresh()
     yield h
     h.eventloop.touches.clear()
-
-
-class FakeKivyClock:
-    def __init__(self) -> None:
-        from kivy.clock import ClockBase
-        from kivy.context import Context
-
-        self.now = 1000.0
-        self.clock = ClockBase()
-        self.clock._max_fps = 0
-        self.clock.time = lambda: self.now
-        self.context = Context(init=False)
-        self.context["Clock"] = self.clock
-
-    def __enter__(self) -> FakeKivyClock:
-        self.context.push()
-        self.clock.start_clock()
-        self.clock.tick()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.clock.stop_clock()
-        self.context.pop()
-
-    def advance(self, seconds: float, frames: int = 2) -> None:
-        from kivy.base import EventLoop
-
-        self.now += seconds
-        for _ in range(frames):
-            EventLoop.idle()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ run on that loop while `until()` pumps Kivy frames and yields to asyncio.
 
 from __future__ import annotations
 
+from kivy_time import FakeKivyClock
+
 import asyncio
 import sys
 import time
@@ -180,35 +182,7 @@ async def pay_and_wait(gui: Any, tap: Callable[[Any], None] | None = None) -> An
     return gui.screen("outcome")
 
 
-class KivyTimeWarp:
-    """A fake Kivy clock pushed for one block only (like conftest's fake_clock, which is active
-    for a whole test). Under a fake clock, triggers made under the real one (layouts) stand
-    still, so the path is walked first and time is warped only while on the Pay screen."""
-
-    def __init__(self) -> None:
-        from kivy.clock import ClockBase
-        from kivy.context import Context
-
-        self.now = 1000.0
-        self.clock = ClockBase()
-        self.clock._max_fps = 0
-        self.clock.time = lambda: self.now
-        self.context = Context(init=False)
-        self.context["Clock"] = self.clock
-
-    def __enter__(self) -> KivyTimeWarp:
-        self.context.push()
-        self.clock.start_clock()
-        self.clock.tick()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.clock.stop_clock()
-        self.context.pop()
-
-    def advance(self, seconds: float, frames: int = 2) -> None:
-        from kivy.base import EventLoop
-
-        self.now += seconds
-        for _ in range(frames):
-            EventLoop.idle()
+class KivyTimeWarp(FakeKivyClock):
+    """The fake Kivy clock pushed for one block only (conftest's fake_clock is active for a whole
+    test). Under a fake clock, triggers made under the real one (layouts) stand still, so the path
+    is walked first and time is warped only while on the Pay screen."""
