@@ -14,6 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 ENTER_KEYS = (13, 271)  # Return, keypad Enter
+# Modifier keys (num/caps/scroll lock, shift, ctrl, alt, meta, super, AltGr): Kivy's SDL2 window
+# reports them with a codepoint of chr(keycode) (Shift = 304 = "İ", seen under X11), which must
+# never become part of a code.
+MODIFIER_KEYS = range(300, 315)
 MIN_LENGTH = 8
 MAX_GAP_S = 0.1  # the slowest scanners we know type at ~30 characters per second
 
@@ -31,6 +35,8 @@ class WedgeBuffer:
         self._last = 0.0
 
     def key(self, keycode: int, codepoint: str | None, shift: bool = False) -> str | None:
+        if keycode in MODIFIER_KEYS:
+            return None
         t = self.now()
         if self.chars and t - self._last > self.max_gap_s:
             self.chars.clear()  # too slow: not one burst

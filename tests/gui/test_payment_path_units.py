@@ -78,3 +78,19 @@ def test_reference_slip_scan_is_recognised() -> None:
     assert reference_in("kacref:u0100005") == "U0100005"
     assert reference_in("KACREF:nonsense") == ""
     assert reference_in("KAC2026000457-4821") is None
+
+
+def test_shift_key_events_never_enter_the_code() -> None:
+    """Under X11 a scanner's capital letter arrives as Shift (keycode 304, codepoint "İ") and then
+    the letter with the shift modifier: the Shift event itself must add nothing."""
+    clock = Clock()
+    buf = WedgeBuffer(now=clock)
+    out = None
+    for ch in "KAC2026000457-4821":
+        if ch.isupper():
+            clock.t += 0.005
+            buf.key(304, "\u0130", True)
+        clock.t += 0.005
+        out = buf.key(ord(ch.lower()), ch.lower(), ch.isupper()) or out
+    clock.t += 0.005
+    assert (buf.key(13, None) or out) == "KAC2026000457-4821"
