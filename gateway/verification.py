@@ -1,9 +1,8 @@
 """Receipt verification for the gateway: the page the receipt QR opens (`/r/<payload>`) and the
 published list of kiosk public keys (`/api/v1/receipt-keys`).
 
-The lead mounts it with `app.include_router(build_router(keys, demo=...))`. Only printer.signing and
-FastAPI are imported, so the gateway shares no other kiosk code. The page is bilingual (lv/en) and
-fixed, because it is served without a visit language; its texts live in _TEXT below.
+`create_app` mounts it with `build_router(keys, demo=...)`. The page is bilingual (lv/en), because
+it is served without a visit language; its texts come from the catalogs (gateway.po).
 """
 
 from __future__ import annotations
@@ -14,45 +13,60 @@ from collections.abc import Mapping
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from kiosk.i18n import N_, gettext
+
 from printer.signing import (
     Ed25519PublicKey, VerificationError, demo_keys_dir, load_public_keys, public_pem, verify,
 )
 
-_TEXT = {
-    "title": "Maksājuma apliecinājuma pārbaude / Receipt check",
-    "valid": "Apliecinājums ir īsts / The receipt is genuine",
-    "demo": "DEMO: parakstīts ar publisku demonstrācijas atslēgu, neko neapliecina / "
-            "DEMO: signed with a public demo key, proves nothing",
-    "invalid": "Apliecinājums NAV derīgs / The receipt is NOT valid",
-    "compare": "Salīdziniet ar papīru / Compare with the paper",
-    "receipt": "Apliecinājuma Nr. / Receipt no.",
-    "kiosk": "Kiosks / Kiosk",
-    "time": "Laiks (UTC) / Time (UTC)",
-    "total": "Summa / Total",
-    "method": "Maksājuma veids / Method",
-    "code": "Pārbaudes kods / Verification code",
-    "card": "karte / card",
-    "cash": "skaidra nauda / cash",
+# English msgids (gateway.po); the page shows Latvian and English together, because it is opened
+# from a QR code with no visit language.
+_MSGIDS = {
+    "title": N_("Receipt check"),
+    "valid": N_("The receipt is genuine"),
+    "demo": N_("DEMO: signed with a public demo key, proves nothing"),
+    "invalid": N_("The receipt is NOT valid"),
+    "compare": N_("Compare with the paper"),
+    "receipt": N_("Receipt no."),
+    "kiosk": N_("Kiosk"),
+    "time": N_("Time (UTC)"),
+    "total": N_("Total"),
+    "method": N_("Payment method"),
+    "code": N_("Verification code"),
+    "card": N_("card"),
+    "cash": N_("cash"),
 }
-_REASONS = {
-    "malformed": "Bojāts kods / Damaged code",
-    "unsupported-version": "Nezināma versija / Unknown version",
-    "unknown-key": "Nezināma kioska atslēga / Unknown kiosk key",
-    "demo-key": "Demonstrācijas atslēga / Demo key",
-    "bad-signature": "Paraksts neatbilst / Signature does not match",
-    "bad-server-signature": "Servera paraksts neatbilst / Server signature does not match",
+_REASON_TEXT = {
+    "malformed": N_("Damaged code"),
+    "unsupported-version": N_("Unknown version"),
+    "unknown-key": N_("Unknown kiosk key"),
+    "demo-key": N_("Demo key"),
+    "bad-signature": N_("The signature does not match"),
+    "bad-server-signature": N_("The server signature does not match"),
 }
+
+
+def _both(msgid: str) -> str:
+    return f"{gettext(msgid, 'lv')} / {gettext(msgid, 'en')}"
+
+
+def _t(key: str) -> str:
+    return _both(_MSGIDS[key])
+
+
+def _reason(code: str) -> str:
+    return _both(_REASON_TEXT[code]) if code in _REASON_TEXT else code
 
 
 def _page(body: str, status: int) -> HTMLResponse:
     doc = (
         "<!doctype html><html lang=\"lv\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{html.escape(_TEXT['title'])}</title>"
+        f"<title>{html.escape(_t('title'))}</title>"
         "<style>body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;font-size:1.1em}"
         ".ok{color:#0a5d1a}.bad{color:#a00000}.demo{background:#ffe9a8;padding:.5em}"
         "th{text-align:left;padding-right:1em}</style></head><body>"
-        f"<h1>{html.escape(_TEXT['title'])}</h1>{body}</body></html>"
+        f"<h1>{html.escape(_t('title'))}</h1>{body}</body></html>"
     )
     return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -70,20 +84,20 @@ def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, d
         try:
             rec = verify(payload, keys, allow_demo=demo)
         except VerificationError as exc:
-            reason = _REASONS.get(exc.reason, exc.reason)
-            return _page(f"<p class=\"bad\"><strong>{html.escape(_TEXT['invalid'])}</strong></p>"
+            reason = _reason(exc.reason)
+            return _page(f"<p class=\"bad\"><strong>{html.escape(_t('invalid'))}</strong></p>"
                          f"<p>{html.escape(reason)}</p>", 404 if exc.reason == "unknown-key" else 400)
         euros = f"{rec.total_cents // 100},{rec.total_cents % 100:02d} €"
         rows = [
-            (_TEXT["receipt"], rec.receipt_no), (_TEXT["kiosk"], rec.kiosk_id),
-            (_TEXT["time"], rec.time.strftime("%Y-%m-%d %H:%M:%S")), (_TEXT["total"], euros),
-            (_TEXT["method"], _TEXT["card"] if rec.method == "C" else _TEXT["cash"]),
-            (_TEXT["code"], rec.short_code),
+            (_t("receipt"), rec.receipt_no), (_t("kiosk"), rec.kiosk_id),
+            (_t("time"), rec.time.strftime("%Y-%m-%d %H:%M:%S")), (_t("total"), euros),
+            (_t("method"), _t("card") if rec.method == "C" else _t("cash")),
+            (_t("code"), rec.short_code),
         ]
         table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-        demo_note = f"<p class=\"demo\">{html.escape(_TEXT['demo'])}</p>" if rec.demo else ""
-        return _page(f"<p class=\"ok\"><strong>{html.escape(_TEXT['valid'])}</strong></p>{demo_note}"
-                     f"<p>{html.escape(_TEXT['compare'])}</p><table>{table}</table>", 200)
+        demo_note = f"<p class=\"demo\">{html.escape(_t('demo'))}</p>" if rec.demo else ""
+        return _page(f"<p class=\"ok\"><strong>{html.escape(_t('valid'))}</strong></p>{demo_note}"
+                     f"<p>{html.escape(_t('compare'))}</p><table>{table}</table>", 200)
 
     @router.get("/api/v1/receipt-keys", summary="Published public keys for receipt signatures")
     def receipt_keys() -> dict[str, list[dict[str, object]]]:
