@@ -312,6 +312,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.gateway = GatewayState(engine=engine, sessions=session_factory(engine), clock=clock or _SystemClock())
+    # Idempotency records older than their retention go at every start (UNIQUE(kiosk,
+    # client_txn_id) on payments keeps guarding against a double posting after that).
+    idempotency.purge(app.state.gateway.sessions, app.state.gateway.now())
     install(app)
     app.include_router(build_router())
     # Applications are part of the municipality's API, not an optional extra.

@@ -81,12 +81,18 @@ class Backend:
         self._spawn(self._retry_outboxes())
 
     async def _retry_outboxes(self) -> None:
-        """Postings and applications queued while the gateway was down go out when it is back."""
+        """Postings and applications queued while the gateway was down go out when it is back;
+        once a day, personal data past its retention leaves the journal (kiosks may run for weeks)."""
+        last_purge = self.clock.monotonic()
         while True:
             await self.clock.sleep(self.config.gateway.outbox_retry_s)
             try:
                 await self.payments.flush_outbox()
                 await self.applications.flush_outbox()
+                if self.clock.monotonic() - last_purge >= 24 * 3600:
+                    await asyncio.to_thread(self.journal.purge_personal_data,
+                                            self.config.journal.retention_days)
+                    last_purge = self.clock.monotonic()
             except Exception:
                 log.exception("outbox retry failed; trying again later")
 
