@@ -242,9 +242,17 @@ class OutcomeScreen(KioskScreen):
             return prepare
 
         paid = {"receipt_no": "demo-zoseni-1.1-000042", "printed": True}
+
+        def with_receipt(pending: bool, shown: Any) -> Any:
+            def prepare(s: OutcomeScreen) -> None:
+                _spool_sample_receipt(s, paid["receipt_no"], pending=pending)
+                shown(s)
+            return prepare
+
         return [
-            GalleryState("paid", res(Verdict.PAID, "paid", **paid)),
-            GalleryState("paid-awaiting", res(Verdict.PAID, "paid-awaiting", awaiting_confirmation=True, **paid)),
+            GalleryState("paid", with_receipt(False, res(Verdict.PAID, "paid", **paid))),
+            GalleryState("paid-awaiting", with_receipt(True, res(
+                Verdict.PAID, "paid-awaiting", awaiting_confirmation=True, **paid))),
             GalleryState("print-failed", res(Verdict.PAID, "print-failed", receipt_no=paid["receipt_no"])),
             GalleryState("declined", declined(Reason.CARD_DECLINED, OutcomeStatus.DECLINED)),
             GalleryState("cancelled", declined(Reason.CANCELLED, OutcomeStatus.CANCELLED)),
@@ -254,3 +262,16 @@ class OutcomeScreen(KioskScreen):
             GalleryState("refused-gateway", res(Verdict.REFUSED, "gateway-unavailable")),
             GalleryState("conflict", res(Verdict.REFUSED, "invoice-reserved")),
         ]
+
+
+def _spool_sample_receipt(screen: OutcomeScreen, receipt_no: str, *, pending: bool) -> None:
+    """Gallery only: put the printer's sample receipt in the spool, as a real payment would."""
+    backend = screen.services.backend
+    if backend is None:
+        return
+    from printer.render import render
+    from printer.samples import signed_payment
+
+    doc = signed_payment(pending=pending, receipt_no=receipt_no)
+    job = render(doc, backend.printer.model, screen.services.visit.language)
+    backend.printer.spool.add(receipt_no, job.escpos, kind="payment", preview_png=job.png())
