@@ -499,33 +499,18 @@ def validate_answer(f: FieldDef, raw: Any, lang: str = "lv", *,
 def _dispatch(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     if raw is None:
         return AnswerCheck(None)
-    dt = f.datatype
-    if dt in ("string", "text", "address"):
-        return _text(f, raw)
-    if dt == "integer":
-        return _integer(f, raw)
-    if dt in ("number", "decimal"):
-        return _number(f, raw)
-    if dt == "amount":
-        return _amount(f, raw)
-    if dt == "date":
+    if f.datatype == "date":
         return _date(f, raw, today)
-    if dt == "datetime":
-        return _datetime(f, raw)
-    if dt == "boolean":
-        return _boolean(f, raw)
-    if dt == "singlevaluelist":
-        return _single(f, raw)
-    if dt == "multivaluelist":
-        return _multi(f, raw)
-    if dt == "email":
-        return _email(f, raw)
-    if dt == "phone":
-        return _phone(f, raw)
-    if dt == "personal_code":
-        return _personal_code(f, raw)
-    if dt == "cadastral_number":
-        return _cadastral(f, raw)
-    if dt == "iban":
-        return _iban(f, raw)
-    return _err("invalid_type")
+    check = _CHECKS.get(f.datatype)
+    return check(f, raw) if check is not None else _err("invalid_type")
+
+
+# datatype -> checker (dates also need today's date and are dispatched above)
+_CHECKS: dict[str, Any] = {
+    "string": _text, "text": _text, "address": _text,
+    "integer": _integer, "number": _number, "decimal": _number, "amount": _amount,
+    "datetime": _datetime, "boolean": _boolean,
+    "singlevaluelist": _single, "multivaluelist": _multi,
+    "email": _email, "phone": _phone, "personal_code": _personal_code,
+    "cadastral_number": _cadastral, "iban": _iban,
+}
