@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from printer.compose import compose  # noqa: E402
-from printer.escpos_output import render_escpos  # noqa: E402
-from printer.models import get_model  # noqa: E402
-from printer.samples import sample  # noqa: E402
+from printer.compose import compose
+from printer.escpos_output import render_escpos
+from printer.models import get_model
+from printer.samples import sample
 
 
 def measure(model_name: str, raster: bool, rounds: int) -> tuple[int, float]:

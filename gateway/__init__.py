@@ -1,4 +1,4 @@
 """The municipality's side: the reference gateway HTTP server (FastAPI + SQLAlchemy), demo data.
 
-Imports no Kivy. The kiosk shares only `gateway.schema` and `gateway.invoice_codes` with it.
+Imports no Kivy. The kiosk shares only `common.schema` and `common.invoice_codes` with it.
 """

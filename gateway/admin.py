@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def add_kiosk(session: Session, location: str, kiosk_id: str | None = None, toke
             location_code=location,
             token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest(),
             active=True,
-            created_at=datetime.now(timezone.utc),
+            created_at=datetime.now(UTC),
         )
     )
     session.flush()

@@ -6,12 +6,11 @@ the same code on SQLite and PostgreSQL. Identifiers travel in bodies only, never
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -20,12 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import idempotency, invoices, payments
-from gateway.db import make_engine, migrate, session_factory
-from gateway.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
-from gateway.models import Kiosk
-from gateway.problems import ProblemError, install
-from gateway.schema import (
+from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
+from common.schema import (
     API_PREFIX,
     PROBLEM_MEDIA_TYPE,
     ErrorCode,
@@ -41,6 +36,10 @@ from gateway.schema import (
     PaymentRequest,
     Problem,
 )
+from gateway import idempotency, invoices, payments
+from gateway.db import make_engine, migrate, session_factory
+from gateway.models import Kiosk
+from gateway.problems import ProblemError, install
 
 VERSION = "1.0.0"
 LOCAL_TZ = ZoneInfo("Europe/Riga")
@@ -52,7 +51,7 @@ class Clock(Protocol):
 
 class _SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 @dataclass
@@ -322,8 +321,8 @@ def create_app(
 
     app.include_router(applications.build_router())
     # The receipt QR's verification page, for the kiosks' published public keys (and the demo's).
+    from common.signing import load_public_keys
     from gateway import verification
-    from printer.signing import load_public_keys
 
     keys = load_public_keys(receipt_keys) if receipt_keys else {}
     app.include_router(verification.build_router(keys, demo=demo_receipts))

@@ -33,14 +33,14 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from common.forms.definition import FormDefinition, default_forms_dir, load_forms
+from common.forms.schema import FieldError, check_submission, compile_schema
+from common.personal_code import compact as _compact_code
+from common.schema import API_PREFIX, ErrorCode
 from gateway import idempotency
 from gateway.app import current_kiosk, state_of
 from gateway.models import Base, Kiosk, UtcDateTime
 from gateway.problems import ProblemError
-from gateway.schema import API_PREFIX, ErrorCode
-from kiosk.forms.definition import FormDefinition, default_forms_dir, load_forms
-from kiosk.forms.schema import FieldError, check_submission, compile_schema
-from kiosk.personal_code import compact as _compact_code
 
 log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Europe/Riga")
@@ -152,7 +152,7 @@ def _default_key_file() -> Path:
     env = os.environ.get(KEY_ENV)
     if env:
         return Path(env)
-    from kiosk.paths import user_data_dir
+    from common.paths import user_data_dir
 
     return user_data_dir() / "gateway-applications.key"
 
@@ -349,8 +349,16 @@ def export_to_string(sessions: Any, cfg: ApplicationsSettings, **kw: Any) -> str
     return buf.getvalue()
 
 
-__all__ = ["ApplicationRow", "RegistrationCounter", "build_router", "configure", "export_csv",
-           "migration_upgrade", "migration_downgrade", "ApplicationsSettings"]
+__all__ = [
+    "ApplicationRow",
+    "ApplicationsSettings",
+    "RegistrationCounter",
+    "build_router",
+    "configure",
+    "export_csv",
+    "migration_downgrade",
+    "migration_upgrade",
+]
 
 
 # -- command line: `kiosk gateway applications export` (mounted by gateway/cli.py) -------------

@@ -11,7 +11,7 @@ DEFAULT_PORT = 8080
 
 
 def default_db_url() -> str:
-    from kiosk.paths import user_data_dir
+    from common.paths import user_data_dir
 
     return f"sqlite:///{user_data_dir() / 'gateway.sqlite3'}"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -196,7 +196,7 @@ def seed(session: Session) -> int:
             session.add(p)
             payers[name] = p
     session.flush()
-    issued = datetime(2026, 1, 15, 8, 0, tzinfo=timezone.utc)
+    issued = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
     added = 0
     for d in DEMO_INVOICES:
         if session.get(Invoice, d.invoice_id) is not None:

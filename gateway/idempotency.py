@@ -20,9 +20,9 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.schema import PROBLEM_MEDIA_TYPE, REPLAYED_HEADER, ErrorCode
 from gateway.models import IdempotencyRecord
 from gateway.problems import ProblemError, dumps
-from gateway.schema import PROBLEM_MEDIA_TYPE, REPLAYED_HEADER, ErrorCode
 
 # A claim older than this was left by a crashed worker: the next request with the key takes over.
 STALE_IN_FLIGHT = timedelta(seconds=60)

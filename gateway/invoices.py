@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from common.schema import CreditorView, ErrorCode, InstalmentView, InvoiceView
 from gateway.models import FailedCheck, Invoice
 from gateway.problems import ProblemError
-from gateway.schema import CreditorView, ErrorCode, InstalmentView, InvoiceView
 
 RATE_LIMIT_FAILURES = 5
 RATE_LIMIT_WINDOW = timedelta(minutes=10)

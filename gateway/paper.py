@@ -14,12 +14,12 @@ import qrcode
 from barcode.writer import ImageWriter
 from PIL import Image, ImageDraw, ImageFont
 
+from common.i18n import gettext
+from common.invoice_codes import code128_content, epc_payload
+from common.money import format_eur
+from common.paths import fonts_dir
+from common.service_names import SERVICE_NAMES
 from gateway.demo_data import CREDITORS, DemoInvoice
-from gateway.invoice_codes import code128_content, epc_payload
-from kiosk.i18n import N_, gettext
-from kiosk.money import format_eur
-from kiosk.service_names import SERVICE_NAMES
-from kiosk.paths import fonts_dir
 
 DPI = 150
 PAGE = (1240, 1754)  # A4 at 150 dpi

@@ -13,11 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.invoices import find_checked
-from gateway.invoice_codes import CodeError, normalise_check, normalise_notice
-from gateway.models import Allocation, IntentItem, Invoice, Kiosk, PaymentIntentRow, PaymentRow
-from gateway.problems import ProblemError
-from gateway.schema import (
+from common.invoice_codes import CodeError, normalise_check, normalise_notice
+from common.schema import (
     AllocationOut,
     ErrorCode,
     IntentItemOut,
@@ -26,6 +23,9 @@ from gateway.schema import (
     PaymentIntentRequest,
     PaymentRequest,
 )
+from gateway.invoices import find_checked
+from gateway.models import Allocation, IntentItem, Invoice, Kiosk, PaymentIntentRow, PaymentRow
+from gateway.problems import ProblemError
 
 
 def new_id(prefix: str) -> str:

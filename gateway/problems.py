@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.schema import PROBLEM_MEDIA_TYPE, ErrorCode
+from common.schema import PROBLEM_MEDIA_TYPE, ErrorCode
 
 PROBLEM_BASE = "https://kac.cesis.lv/problems/"
 

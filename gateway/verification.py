@@ -13,10 +13,14 @@ from collections.abc import Mapping
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from kiosk.i18n import N_, gettext
-
-from printer.signing import (
-    Ed25519PublicKey, VerificationError, demo_keys_dir, load_public_keys, public_pem, verify,
+from common.i18n import N_, gettext
+from common.signing import (
+    Ed25519PublicKey,
+    VerificationError,
+    demo_keys_dir,
+    load_public_keys,
+    public_pem,
+    verify,
 )
 
 # English msgids (gateway.po); the page shows Latvian and English together, because it is opened

@@ -1,3 +1,3 @@
-"""KAC kiosk core: plain Python, no Kivy (only kiosk.app imports Kivy)."""
+"""KAC kiosk core: flows, journal, services, card terminal, gateway client. Plain Python, no Kivy."""
 
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from kiosk.cli import main
+from launcher.cli import main
 
 raise SystemExit(main())

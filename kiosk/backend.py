@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, SystemClock
+import httpx
+
+from common.clock import Clock, SystemClock
+from common.signing import load_signer
 from kiosk.config import KioskConfig
-from kiosk.embedded_gateway import BASE_URL, DeferredEmbedded
 from kiosk.flows.application_flow import ApplicationService
 from kiosk.flows.payment import PaymentService, PaymentTimings
 from kiosk.forms.api_client import FormsApiClient
@@ -27,9 +30,22 @@ from kiosk.terminal.service import TerminalService
 from printer.documents import Header
 from printer.port import JournalReceiptPort
 from printer.service import ReceiptPrinter
-from printer.signing import load_signer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class GatewayLink:
+    """How the kiosk reaches its gateway: a URL and token, and for the in-process demo gateway an
+    httpx transport plus its start-up and shut-down (built by `launcher.embedded`)."""
+
+    base_url: str
+    token: str
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    warm: Callable[[], Awaitable[None]] | None = None
+    close: Callable[[], None] | None = None
+    # The in-process gateway itself (launcher.embedded.DeferredEmbedded), for tests and support.
+    handle: Any = None
 
 
 class BackendError(Exception):
@@ -59,7 +75,7 @@ class Backend:
     receipts: JournalReceiptPort
     payments: PaymentService
     applications: ApplicationService
-    embedded: DeferredEmbedded | None = None
+    link: GatewayLink | None = None
     terminal_lock: TerminalLock | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -67,8 +83,8 @@ class Backend:
     async def start(self) -> None:
         """Recover unfinished payments and flush the outboxes; the kiosk pays only after this."""
         try:
-            if self.embedded is not None:
-                await self.embedded.warm()
+            if self.link is not None and self.link.warm is not None:
+                await self.link.warm()
             remaining = await self.payments.recover()
             if remaining:
                 log.warning("%d payment(s) need a person: see `kiosk journal list`", len(remaining))
@@ -111,13 +127,20 @@ class Backend:
         await self.forms_api.aclose()
         await self.terminal.driver.aclose()
         self.journal.close()
-        if self.embedded is not None:
-            self.embedded.close()
+        if self.link is not None and self.link.close is not None:
+            self.link.close()
         if self.terminal_lock is not None:
             self.terminal_lock.release()
 
 
-def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
+def http_link(cfg: KioskConfig) -> GatewayLink:
+    """The municipality's gateway at `[gateway] url`, with the token from its secret file."""
+    g = cfg.gateway
+    token = _read_secret(g.token_file, "gateway.token_file") if g.token_file else ""
+    return GatewayLink(base_url=g.url, token=token)
+
+
+def open_backend(cfg: KioskConfig, *, link: GatewayLink, clock: Clock | None = None,
                  terminal_service: TerminalService | None = None) -> Backend:
     """Build every service from the config. Raises BackendError with the config key at fault."""
     clock = clock or SystemClock()
@@ -134,20 +157,11 @@ def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
     journal = Journal.open(journal_path(cfg), kiosk_id=cfg.kiosk.id,
                            generation=cfg.kiosk.generation, clock=clock)
     g = cfg.gateway
-    embedded = None
-    if cfg.embedded_gateway:
-        embedded = DeferredEmbedded(data_dir)
-        gateway = embedded.client(timeout_s=g.timeout_s, retries=g.retries,
-                                  backoff_s=g.retry_backoff_s)
-        forms_api = FormsApiClient(BASE_URL, embedded.token, transport=embedded.transport(),
-                                   timeout_s=g.timeout_s, retries=g.retries,
-                                   backoff_s=g.retry_backoff_s)
-    else:
-        token = _read_secret(g.token_file, "gateway.token_file") if g.token_file else ""
-        gateway = GatewayClient(g.url, token, timeout_s=g.timeout_s, retries=g.retries,
-                                backoff_s=g.retry_backoff_s)
-        forms_api = FormsApiClient(g.url, token, timeout_s=g.timeout_s, retries=g.retries,
-                                   backoff_s=g.retry_backoff_s)
+    policy = dict(timeout_s=g.timeout_s, retries=g.retries, backoff_s=g.retry_backoff_s)
+    gateway = GatewayClient(link.base_url, link.token,
+                            transport=link.transport() if link.transport else None, **policy)
+    forms_api = FormsApiClient(link.base_url, link.token,
+                               transport=link.transport() if link.transport else None, **policy)
 
     terminal = terminal_service or TerminalService.from_config(cfg, journal, clock=clock)
     printer = ReceiptPrinter.from_config(cfg)
@@ -172,5 +186,5 @@ def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
                                       dpo_contact=cfg.kiosk.dpo_contact)
     return Backend(config=cfg, clock=clock, journal=journal, gateway=gateway,
                    forms_api=forms_api, terminal=terminal, printer=printer, receipts=receipts,
-                   payments=payments, applications=applications, embedded=embedded,
+                   payments=payments, applications=applications, link=link,
                    terminal_lock=lock)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from gateway.schema import InvoiceView
+from common.schema import InvoiceView
 
 
 class AmountChoice(StrEnum):

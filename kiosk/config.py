@@ -145,7 +145,7 @@ class KioskConfig(Section):
         return (not self.demo) if self.display.lockdown is None else self.display.lockdown
 
     def data_dir(self) -> Path:
-        from kiosk.paths import user_data_dir
+        from common.paths import user_data_dir
 
         return Path(self.kiosk.data_dir) if self.kiosk.data_dir else user_data_dir()
 
@@ -180,7 +180,7 @@ def load(path: Path | str | None) -> KioskConfig:
 
     A named (or system) file that is invalid raises ConfigError: never a silent fall-back to the demo.
     """
-    from kiosk.paths import system_config_file
+    from common.paths import system_config_file
 
     if path is None:
         sys_file = system_config_file()

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from gateway.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
-from gateway.schema import (
+from common.i18n import N_, gettext
+from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
+from common.schema import (
     API_PREFIX,
     IDEMPOTENCY_HEADER,
     AllocationIn,
@@ -37,7 +38,6 @@ from gateway.schema import (
     Problem,
     TerminalRef,
 )
-from kiosk.i18n import N_, gettext
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,7 +47,7 @@ _MAX_RETRY_AFTER_S = 5.0
 
 
 class GatewayError(Exception):
-    """A refusal or failure, by stable `code` (see gateway.schema.ErrorCode)."""
+    """A refusal or failure, by stable `code` (see common.schema.ErrorCode)."""
 
     def __init__(
         self,

@@ -19,13 +19,14 @@ import signal
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from kiosk.clock import Clock, SystemClock
+from common.clock import Clock, SystemClock
 
 CRASH_ENV = "KIOSK_CRASH_AT"
 
@@ -219,7 +220,7 @@ class Journal:
     # -- opening -------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str, *, kiosk_id: str, generation: int,
-             clock: Clock | None = None) -> "Journal":
+             clock: Clock | None = None) -> Journal:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
@@ -254,7 +255,7 @@ class Journal:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -262,7 +263,7 @@ class Journal:
 
     # -- plumbing ------------------------------------------------------------------------------
     class _Tx:
-        def __init__(self, journal: "Journal") -> None:
+        def __init__(self, journal: Journal) -> None:
             self.j = journal
 
         def __enter__(self) -> sqlite3.Connection:
@@ -276,11 +277,11 @@ class Journal:
             finally:
                 self.j._lock.release()
 
-    def _tx(self) -> "Journal._Tx":
+    def _tx(self) -> Journal._Tx:
         return Journal._Tx(self)
 
     def _now(self) -> str:
-        return self.clock.now().astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return self.clock.now().astimezone(UTC).isoformat(timespec="microseconds")
 
     def _next(self, db: sqlite3.Connection, name: str) -> int:
         db.execute("INSERT OR IGNORE INTO counters VALUES (?, 0)", (name,))
@@ -455,7 +456,7 @@ class Journal:
 
     def payments(self, *, states: set[MoneyState] | None = None,
                  updated_since: datetime | None = None) -> list[PaymentEntry]:
-        since = (updated_since.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        since = (updated_since.astimezone(UTC).isoformat(timespec="microseconds")
                  if updated_since else "")
         with self._lock:
             rows = self._db.execute("SELECT * FROM payments WHERE updated_at >= ? "
@@ -520,7 +521,7 @@ class Journal:
         no old copy of a page survives in it.
         """
         cutoff = (self.clock.now() - timedelta(days=retention_days)).astimezone(
-            timezone.utc).isoformat(timespec="microseconds")
+            UTC).isoformat(timespec="microseconds")
         purged = 0
         with self._tx() as db:
             rows = db.execute(

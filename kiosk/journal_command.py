@@ -12,9 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from common.money import format_eur
 from kiosk import config
 from kiosk.journal import Journal, JournalError, MoneyState, PaymentEntry, ReceiptState
-from kiosk.money import format_eur
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kiosk.i18n import DEFAULT_LANGUAGE, Translator
+from common.i18n import DEFAULT_LANGUAGE, Translator
 
 # What changed, for observers: "large_text", "high_contrast", "busy", "wiped".
 Observer = Callable[[str], None]

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.invoice_codes import CHECK_LEN, NOTICE_LEN
-from gateway.schema import InvoiceView
+from common.i18n import N_, gettext
+from common.invoice_codes import CHECK_LEN, NOTICE_LEN
+from common.schema import InvoiceView
 from kiosk.cart import Cart, CartError
 from kiosk.flows.payment import MESSAGES as PAYMENT_MESSAGES
 from kiosk.flows.payment import message as payment_message
 from kiosk.gateway_client import GatewayError, error_message
-from kiosk.i18n import N_, gettext
 
 PAYMENT_KEY = "payment"
 # The scan payload of an "outcome unknown" slip (printer.documents.OutcomeUnknownSlip).

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from kiosk.i18n import N_, gettext
+from common.i18n import N_, gettext
 from printer.devices import PrintError
 from printer.documents import ApplicationAck, Header
 

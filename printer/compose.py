@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from kiosk.service_names import service_name
-
 from datetime import datetime
 from functools import singledispatch
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.i18n import N_, gettext
-from kiosk.money import format_eur
+from common.i18n import N_, gettext
+from common.money import format_eur
+from common.service_names import service_name
 from printer.documents import (
-    ApplicationAck, CardPayment, CashHandover, CashPayment, Document, Header, NotChargedSlip, OutcomeUnknownSlip,
-    PaymentReceipt, ReceiptJournal, SelfTestPage, ShiftReport,
+    ApplicationAck,
+    CardPayment,
+    CashHandover,
+    CashPayment,
+    Document,
+    Header,
+    NotChargedSlip,
+    OutcomeUnknownSlip,
+    PaymentReceipt,
+    ReceiptJournal,
+    SelfTestPage,
+    ShiftReport,
 )
 from printer.layout import Layout, Op
 from printer.models import PrinterModel

@@ -174,8 +174,9 @@ class UsbDevice:
     has_status: bool = True
 
     def connect(self) -> Connection:
-        import printer.escpos_output  # noqa: F401  (sets the capabilities cache dir first)
         from escpos.printer import Usb
+
+        import printer.escpos_output  # noqa: F401  (sets the capabilities cache dir first)
 
         # timeout=0 would mean "wait forever" in libusb: never block the kiosk on a stuck printer.
         p = Usb(self.vendor, self.product, timeout=int(self.timeout * 1000))

@@ -51,7 +51,7 @@ class PaymentReceipt:
     invoices: tuple[InvoiceLine, ...]
     payment: CardPayment | CashPayment
     payer_masked: str = ""
-    verify_url: str = ""  # the signed QR content (printer.signing.SignedReceipt.url)
+    verify_url: str = ""  # the signed QR content (common.signing.SignedReceipt.url)
     verify_code: str = ""  # SignedReceipt.short_code
     pending: bool = False
     reprinted_at: datetime | None = None

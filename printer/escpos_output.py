@@ -34,8 +34,19 @@ from escpos.constants import QR_ECLEVEL_M  # noqa: E402
 from escpos.printer import Dummy  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from printer.layout import Barcode, Cut, Feed, Image as ImageOp, LineOp, Op, Pair, Qr, Rule, Text  # noqa: E402
-from printer.layout import line_string  # noqa: E402
+from printer.layout import (  # noqa: E402
+    Barcode,
+    Cut,
+    Feed,
+    LineOp,
+    Op,
+    Pair,
+    Qr,
+    Rule,
+    Text,
+    line_string,
+)
+from printer.layout import Image as ImageOp
 from printer.models import PrinterModel  # noqa: E402
 from printer.raster import line_image, op_image, render_strip, split_at_cuts  # noqa: E402
 

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.paths import config_data_dir
+from common.paths import config_data_dir
 
 
 class UnknownModelError(KeyError):

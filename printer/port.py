@@ -10,15 +10,21 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from common.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, b64u, sign, unb64u
 from printer.documents import (
-    CardPayment, CashPayment, Header, InvoiceLine, NotChargedSlip, OutcomeUnknownSlip, PaymentReceipt,
+    CardPayment,
+    CashPayment,
+    Header,
+    InvoiceLine,
+    NotChargedSlip,
+    OutcomeUnknownSlip,
+    PaymentReceipt,
 )
 from printer.service import ReceiptPrinter
-from printer.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, b64u, sign, unb64u
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,12 @@ class JournalReceiptPort:
             header=self.header, receipt_no=entry.receipt_no, paid_at=paid_at, invoices=invoices, payment=payment,
             payer_masked=", ".join(names) if isinstance(names, list) else str(names),
             verify_url=stored["url"], verify_code=stored["code"], pending=awaiting_confirmation,
-            reprinted_at=datetime.now(timezone.utc) if duplicate else None, demo=self.demo,
+            reprinted_at=datetime.now(UTC) if duplicate else None, demo=self.demo,
         )
 
     async def print_payment(self, entry: Any, *, lang: str, duplicate: bool, awaiting_confirmation: bool) -> None:
         doc = self.payment_document(entry, duplicate=duplicate, awaiting_confirmation=awaiting_confirmation)
-        suffix = "-dup" + datetime.now(timezone.utc).strftime("%H%M%S") if duplicate else ""
+        suffix = "-dup" + datetime.now(UTC).strftime("%H%M%S") if duplicate else ""
         await self.printer.print_document(doc, job_id=f"{entry.receipt_no}{suffix}", lang=lang, kind="payment",
                                           open_drawer=entry.method == "cash")
 
@@ -126,7 +132,7 @@ class JournalReceiptPort:
 
     async def print_not_charged(self, entry: Any, *, lang: str) -> None:
         doc = NotChargedSlip(self.header, reference_code=entry.reference_code, started_at=_aware(entry.created_at),
-                             resolved_at=datetime.now(timezone.utc), amount_cents=entry.amount_cents, demo=self.demo)
+                             resolved_at=datetime.now(UTC), amount_cents=entry.amount_cents, demo=self.demo)
         await self.printer.print_document(doc, job_id=f"notcharged-{entry.reference_code}", lang=lang,
                                           kind="not-charged")
 
@@ -135,5 +141,5 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.now(UTC)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.paths import fonts_dir
-from printer.layout import Barcode, Cut, Feed, Image as ImageOp, LineOp, Op, Pair, Qr, Rule, Text
-from printer.layout import line_string, size_factor
+from common.paths import fonts_dir
+from printer.layout import Barcode, Cut, Feed, LineOp, Op, Pair, Qr, Rule, Text, line_string, size_factor
+from printer.layout import Image as ImageOp
 
 CELL_H = 24  # Font A glyph height in dots
 LINE_H = 30  # with the default line spacing

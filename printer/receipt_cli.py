@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.money import format_eur
+from common.money import format_eur
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from printer.signing import VerificationError, demo_keys_dir, load_public_keys, verify
+    from common.signing import VerificationError, demo_keys_dir, load_public_keys, verify
 
     keys = {}
     try:

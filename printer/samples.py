@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
+from common.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, demo_signer, sign
 from printer.documents import (
-    ApplicationAck, CardPayment, CashHandover, CashPayment, Document, Header, InvoiceLine, JournalRow, NotChargedSlip,
-    OutcomeUnknownSlip, PaymentReceipt, ReceiptJournal, SelfTestPage, ShiftReport,
+    ApplicationAck,
+    CardPayment,
+    CashHandover,
+    CashPayment,
+    Document,
+    Header,
+    InvoiceLine,
+    JournalRow,
+    NotChargedSlip,
+    OutcomeUnknownSlip,
+    PaymentReceipt,
+    ReceiptJournal,
+    SelfTestPage,
+    ShiftReport,
 )
-from printer.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, demo_signer, sign
 
 SAMPLES = ("payment", "cash", "pending", "unknown", "not-charged", "application", "duplicate", "z-report", "handover",
            "journal", "test")
-WHEN = datetime(2026, 11, 27, 9, 41, 5, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 27, 9, 41, 5, tzinfo=UTC)
 HEADER = Header(municipality="Cēsu novada pašvaldība", location="Zosēnu bibliotēka", kiosk_id="demo-zoseni-1")
 INVOICES = (
     InvoiceLine("Nekustamā īpašuma nodoklis", "2026000457", "2026. g. 2. ceturksnis", 4218, "CESIS-NIN"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from printer.devices import PrintError, Printer, open_printer, spool_dir
+from printer.devices import Printer, PrintError, open_printer, spool_dir
 from printer.documents import Document
 from printer.models import PrinterModel, get_model
 from printer.render import RenderedJob, render

@@ -7,7 +7,7 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
@@ -47,7 +47,7 @@ class Spool:
         """Store a job before it is sent (so a crash or a failed print leaves it here)."""
         if not _JOB_ID.match(job_id):
             raise ValueError(f"bad job id {job_id!r}")
-        entry = SpoolEntry(job_id=job_id, kind=kind, created_at=datetime.now(timezone.utc).isoformat(),
+        entry = SpoolEntry(job_id=job_id, kind=kind, created_at=datetime.now(UTC).isoformat(),
                            preview_png=preview_png is not None)
         _write(self.pending_dir / f"{job_id}.bin", data)
         if preview_png is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.i18n import N_, gettext
+from common.i18n import N_, gettext
 
 DLE_EOT = b"\x10\x04"
 

@@ -13,8 +13,14 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
-from kiosk.forms.definition import DefinitionError, FormDefinition, default_forms_dir, load_forms, parse_definition
-from kiosk.i18n import N_
+from common.forms.definition import (
+    DefinitionError,
+    FormDefinition,
+    default_forms_dir,
+    load_forms,
+    parse_definition,
+)
+from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KButton, KLabel
 from screens.wizard import CATALOGUE_KEY, FLOW_KEY, show, spawn

@@ -8,7 +8,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR
 

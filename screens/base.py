@@ -67,7 +67,7 @@ class KioskScreen(Screen):
 
     @property
     def services(self) -> Any:
-        """The core services (`kiosk.run_command.Services`): config, translator, clock, speech,
+        """The core services (`kiosk.services.Services`): config, translator, clock, speech,
         visit, and the ports later issues add."""
         return self.shell.services
 

@@ -7,8 +7,8 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.properties import StringProperty
 
-from gateway.invoice_codes import CHECK_LEN, NOTICE_LEN
-from kiosk.i18n import N_
+from common.i18n import N_
+from common.invoice_codes import CHECK_LEN, NOTICE_LEN
 from kiosk.visit_payment import find_typed, payment_visit
 from screens import scan  # noqa: F401  (the wedge scanner; the shell routes scans here)
 from screens.base import GalleryState, KioskScreen, register_screen

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kivy.core.text import LabelBase
 
-from kiosk.paths import fonts_dir
+from common.paths import fonts_dir
 
 TEXT_FONT = "Roboto"
 SYMBOL_FONT = "KioskSymbols"

@@ -7,7 +7,7 @@ from typing import Any
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR
 from screens.wizard import flow_of, show

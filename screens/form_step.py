@@ -16,8 +16,8 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 
-from kiosk.forms.definition import FieldDef
-from kiosk.i18n import N_
+from common.forms.definition import FieldDef
+from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.keyboard import LetterKeyboard, NumPad
 from screens.widgets import TR, KToggle

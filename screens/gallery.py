@@ -1,6 +1,6 @@
-"""`kiosk gallery --out DIR [--lang lv,en,ru] [--large-text] [--high-contrast] [--config FILE]`
+"""The gallery: every registered screen, in each of its gallery states, as PNG.
 
-Renders every registered screen, in each of its gallery states, headless to
+`kiosk gallery` (launcher.gallery) renders every registered screen, in each of its gallery states, headless to
 `DIR/<screen>[.<state>]-<lang>[-large][-contrast].png`. Normal text and contrast are always
 rendered; --large-text and --high-contrast add those variants (and their combination).
 No Kivy import at module level: the CLI imports this module before Kivy's environment is set.
@@ -8,20 +8,16 @@ No Kivy import at module level: the CLI imports this module before Kivy's enviro
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
-    parser.add_argument("--lang", default="", help="comma-separated languages (default: the config's)")
-    parser.add_argument("--large-text", action="store_true", help="also render with larger text")
-    parser.add_argument("--high-contrast", action="store_true", help="also render in high contrast")
-    parser.add_argument("--config", type=Path, default=None, help="kiosk TOML (default: the demo)")
-    parser.set_defaults(func=run)
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
+    from kiosk.services import Services
 
 
 def gallery_name(screen: str, state: str, lang: str, large: bool, contrast: bool) -> str:
@@ -29,36 +25,17 @@ def gallery_name(screen: str, state: str, lang: str, large: bool, contrast: bool
             f"{'-large' if large else ''}{'-contrast' if contrast else ''}.png")
 
 
-def run(args: argparse.Namespace) -> int:
-    from kiosk import config as config_mod
-    from kiosk.i18n import LANGUAGES
-
-    try:
-        cfg = config_mod.load(args.config) if args.config else config_mod.KioskConfig()
-    except config_mod.ConfigError as exc:
-        print(f"kiosk gallery: invalid configuration\n{exc}", file=sys.stderr)
-        return 2
-    langs = [x.strip() for x in args.lang.split(",") if x.strip()] or list(cfg.kiosk.languages)
-    bad = [x for x in langs if x not in LANGUAGES]
-    if bad:
-        print(f"kiosk gallery: unknown language(s) {', '.join(bad)}; choose from "
-              f"{', '.join(LANGUAGES)}", file=sys.stderr)
-        return 2
-    written = render(cfg, args.out, langs, large_text=args.large_text,
-                     high_contrast=args.high_contrast)
-    print(f"kiosk gallery: {len(written)} screenshots in {args.out}")
-    return 0
-
-
-def render(cfg, out: Path, langs: list[str], *, large_text: bool = False,  # type: ignore[no-untyped-def]
+def render(cfg: KioskConfig, out: Path, langs: list[str], *,
+           build_services: Callable[..., Services], large_text: bool = False,
            high_contrast: bool = False) -> list[Path]:
-    from kiosk.run_command import apply_kivy_environment, build_services
+    """Render every screen state; `build_services(cfg, speech=...)` comes from the composition root."""
     from kiosk.speech import SilentSpeech
+    from screens.kivy_env import apply_kivy_environment
 
     if "kivy" not in sys.modules:
         apply_kivy_environment(cfg, headless=True)
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-        from kiosk.app import configure_kivy
+        from screens.app import configure_kivy
 
         configure_kivy(cfg, windowed=True)
     from kivy.base import EventLoop

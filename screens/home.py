@@ -8,7 +8,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.i18n import LANGUAGES, N_
+from common.i18n import LANGUAGES, N_
 from screens.base import GalleryState, KioskScreen, register_screen, registered
 from screens.widgets import KButton, KToggle
 

@@ -7,11 +7,12 @@ from typing import Any
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from common.i18n import N_, gettext
 from kiosk.cart import AmountChoice, CartLine
-from kiosk.i18n import N_, gettext
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
-from screens.payment_common import PathScreenMixin, day, demo_cart, eur, service_name
+from screens.payment_common import PathScreenMixin, day, demo_cart, eur
+from common.service_names import service_name
 from screens.widgets import TR
 
 

@@ -21,8 +21,8 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.i18n import N_
 import screens.widgets  # noqa: F401  (kv globals `tr`/`theme`)
+from common.i18n import N_
 
 SHIFT, BACK, SPACE, LANG, SYMBOLS, LETTERS = "{shift}", "{back}", "{space}", "{lang}", "{sym}", "{abc}"
 

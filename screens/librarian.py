@@ -6,7 +6,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from screens.base import KioskScreen, register_screen
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from common.i18n import N_, gettext
 from kiosk.flows.payment import PaymentResult, Verdict
-from kiosk.i18n import N_, gettext
 from kiosk.visit_payment import message as path_message
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen

@@ -15,9 +15,9 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.widget import Widget
 
+from common.i18n import N_, gettext
 from kiosk.cart import Cart
 from kiosk.flows.payment import Phase
-from kiosk.i18n import N_, gettext
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart, eur

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from gateway.schema import InvoiceView
-from kiosk.i18n import N_, gettext
-from kiosk.money import format_eur
-from kiosk.service_names import service_name
+from common.money import format_eur
 from kiosk.visit_payment import find_scanned, message, payment_visit, reference_in
 from screens.widgets import TR
 
@@ -94,37 +90,12 @@ def handle_scan(screen: Any, text: str) -> None:
     services.visit.spawn(search())
 
 
-# -- demo invoices for the gallery (no network, no event loop) ------------------------------------
-
-GALLERY_TODAY = date(2026, 4, 20)  # between NĪN instalments: "due now" differs from the balance
-
-
-def demo_view(notice: str, today: date = GALLERY_TODAY) -> InvoiceView:
-    """The invoice as the demo gateway would show it, built from the demo data directly."""
-    from gateway.demo_data import CREDITORS, demo_invoice
-    from gateway.invoices import due_now, instalment_views, mask_name
-
-    d = demo_invoice(notice)
-    insts = [SimpleNamespace(seq=i + 1, due_date=dd, amount_cents=a)
-             for i, (dd, a) in enumerate(zip(d.due_dates, d.instalments))]
-    inv = SimpleNamespace(total_cents=d.total_cents, paid_cents=d.paid_cents, instalments=insts,
-                          period_end=d.period_end)
-    now_cents, due = due_now(inv, today)  # type: ignore[arg-type]
-    cid, cname, reg, iban, _bic = next(c for c in CREDITORS if c[0] == d.creditor_id)
-    balance = d.total_cents - d.paid_cents
-    return InvoiceView(
-        invoice_id=d.invoice_id, notice_number=d.notice_number, service=d.service,  # type: ignore[arg-type]
-        creditor={"id": cid, "name": cname, "reg_no": reg, "iban": iban},  # type: ignore[arg-type]
-        period_start=d.period_start, period_end=d.period_end, due_date=due,
-        total_cents=d.total_cents, paid_cents=d.paid_cents, balance_cents=balance,
-        due_now_cents=now_cents,
-        status="paid" if balance == 0 else ("partly-paid" if d.paid_cents else "unpaid"),
-        payer_masked=mask_name(d.payer_name), object_kind=d.object_kind,  # type: ignore[arg-type]
-        object_ref=d.object_ref, instalments=instalment_views(inv),  # type: ignore[arg-type]
-    )
-
 
 def demo_cart(screen: Any, *notices: str) -> None:
+    """Gallery states: the cart holds these sample invoices (`Services.sample_invoice`)."""
+    sample = screen.services.sample_invoice
+    if sample is None:
+        return
     pv = payment_visit(screen.services.visit)
     for notice in notices:
-        pv.cart.add(demo_view(notice))
+        pv.cart.add(sample(notice))

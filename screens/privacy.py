@@ -13,7 +13,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.i18n import N_
+from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KLabel
 from screens.wizard import PRINTED_KEY, flow_of, show, spawn

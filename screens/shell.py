@@ -16,8 +16,8 @@ from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import ScreenManager, SlideTransition, TransitionBase
 
-from kiosk.i18n import N_
-from kiosk.paths import assets_dir
+from common.i18n import N_
+from common.paths import assets_dir
 from screens.base import KioskScreen, discover
 from screens.idle import IdleWatcher
 from screens.scan import WedgeScanner

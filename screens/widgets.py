@@ -4,7 +4,7 @@
 the visit's language changes, `_` is replaced by a new callable and Kivy re-evaluates every bound
 expression, so all visible text switches live. Screens are built once, so the number of bindings
 is fixed (no per-visit observers; see the soak test). The KvTranslator itself observes the core
-`kiosk.i18n.Translator`, which holds it weakly.
+`common.i18n.Translator`, which holds it weakly.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, Op
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
-from kiosk.i18n import DEFAULT_LANGUAGE, Translator, gettext
+from common.i18n import DEFAULT_LANGUAGE, Translator, gettext
 from screens.fonts import register_fonts
 from screens.theme import Theme
 

@@ -59,10 +59,10 @@ def spawn(services: Any, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | 
 
 
 def _load_kv() -> None:
+    from kivy.factory import Factory
     from kivy.lang import Builder
     from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
     from kivy.uix.boxlayout import BoxLayout
-    from kivy.factory import Factory
 
     class WizardBar(BoxLayout):
         """Back / Read aloud / Ask the librarian / Next in one row. The three helpers use the

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from kiosk.i18n import LANGUAGES, catalog_files, gettext, load_catalog
+from common.i18n import LANGUAGES, catalog_files, gettext, load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ["kiosk", "screens", "printer", "gateway"]

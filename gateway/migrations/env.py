@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import gateway.applications  # noqa: F401  (its tables join Base.metadata)
 from gateway.models import Base
-import gateway.applications  # noqa: F401,E402  (its tables join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

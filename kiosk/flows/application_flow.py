@@ -21,14 +21,14 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from kiosk.clock import Clock, SystemClock
-from kiosk.forms.definition import FieldDef, FormDefinition, Step
-from kiosk.forms.routing import applicable_fields, next_step_id, path, visible_fields
-from kiosk.forms.validate import AnswerCheck, validate_answer
-from kiosk.i18n import N_, gettext
+from common.clock import Clock, SystemClock
+from common.forms.definition import FieldDef, FormDefinition, Step
+from common.forms.routing import applicable_fields, next_step_id, path, visible_fields
+from common.forms.validate import AnswerCheck, validate_answer
+from common.i18n import N_, gettext
+from common.money import format_eur
+from common.personal_code import mask as mask_personal_code
 from kiosk.journal import Journal
-from kiosk.money import format_eur
-from kiosk.personal_code import mask as mask_personal_code
 
 log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Europe/Riga")
@@ -496,7 +496,7 @@ class ApplicationFlow:
             raise RuntimeError(f"submit from phase {self.phase}")
         answers = self.submitted_answers()
         # The same checks the gateway runs, so "sent" is never followed by a refusal.
-        from kiosk.forms.schema import check_submission
+        from common.forms.schema import check_submission
 
         problems = check_submission(self.form, answers, today=self.today())
         if problems:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from gateway.schema import AllocationIn, PaymentRequest, TerminalRef
+from common.clock import Clock
+from common.i18n import N_, gettext
+from common.schema import AllocationIn, PaymentRequest, TerminalRef
 from kiosk.cart import Cart
 from kiosk.gateway_client import GatewayClient, error_message
-from kiosk.clock import Clock
-from kiosk.i18n import N_, gettext
 from kiosk.journal import Journal, MoneyState, PaymentEntry, ReceiptState
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
 from kiosk.terminal.service import TerminalService

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from gateway.schema import API_PREFIX, IDEMPOTENCY_HEADER, ErrorCode
+from common.schema import API_PREFIX, IDEMPOTENCY_HEADER, ErrorCode
 from kiosk.gateway_client import GatewayError, _to_error
 
 _RETRY_STATUSES = {502, 503, 504}

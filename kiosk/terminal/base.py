@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from kiosk.i18n import N_, gettext
+from common.i18n import N_, gettext
 
 
 class OutcomeStatus(StrEnum):
@@ -98,7 +98,7 @@ class TerminalOutcome:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TerminalOutcome":
+    def from_dict(cls, d: dict[str, Any]) -> TerminalOutcome:
         known = {f for f in cls.__dataclass_fields__}
         kw = {k: v for k, v in d.items() if k in known}
         kw["status"] = OutcomeStatus(kw["status"])

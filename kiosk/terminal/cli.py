@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk.money import AmountError, format_eur, parse_eur
+from common.money import AmountError, format_eur, parse_eur
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -34,7 +34,7 @@ class DerivedKey:
     iv: bytes
 
     @classmethod
-    def from_passphrase(cls, passphrase: str) -> "DerivedKey":
+    def from_passphrase(cls, passphrase: str) -> DerivedKey:
         km = hashlib.pbkdf2_hmac("sha1", passphrase.encode("utf-8"), SALT, ROUNDS, 80)
         return cls(hmac_key=km[0:32], cipher_key=km[32:64], iv=km[64:80])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.clock import Clock
+from common.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.terminal.base import TerminalDriver, TerminalError
 from kiosk.terminal.envelope import Envelope

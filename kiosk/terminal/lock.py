@@ -32,7 +32,7 @@ class TerminalLock:
         self.path = Path(path)
         self._fd: int | None = None
 
-    def acquire(self) -> "TerminalLock":
+    def acquire(self) -> TerminalLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -56,7 +56,7 @@ class TerminalLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def __enter__(self) -> "TerminalLock":
+    def __enter__(self) -> TerminalLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kiosk.money import AmountError, from_major, to_major
+from common.money import AmountError, from_major, to_major
 from kiosk.terminal.base import OutcomeStatus, Reason, TerminalOutcome
 
 PROTOCOL_VERSION = "3.0"

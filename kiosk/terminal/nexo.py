@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kiosk.clock import Clock, SystemClock
-from kiosk.money import from_major
+from common.clock import Clock, SystemClock
+from common.money import from_major
 from kiosk.terminal import messages
-from kiosk.terminal.base import (DiagnosisResult, OutcomeStatus, Reason, ReconciliationResult,
-                                 TerminalOutcome)
+from kiosk.terminal.base import DiagnosisResult, OutcomeStatus, Reason, ReconciliationResult, TerminalOutcome
 from kiosk.terminal.messages import ProtocolError
 from kiosk.terminal.transport import AnswerLost, NotDelivered, Transport
 

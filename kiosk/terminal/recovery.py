@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kiosk.clock import Clock
+from common.clock import Clock
 from kiosk.journal import Journal, MoneyState
 from kiosk.terminal.base import OutcomeStatus, TerminalDriver, TerminalOutcome
 

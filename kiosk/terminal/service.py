@@ -13,11 +13,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from kiosk.clock import Clock, SystemClock
+from common.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
 from kiosk.journal import Journal, MoneyState, PaymentEntry
-from kiosk.terminal.base import (OutcomeStatus, Reason, TerminalDriver, TerminalError,
-                                 TerminalOutcome)
+from kiosk.terminal.base import OutcomeStatus, Reason, TerminalDriver, TerminalError, TerminalOutcome
 
 log = logging.getLogger("kiosk.terminal")
 M = MoneyState
@@ -78,7 +77,7 @@ class TerminalService:
 
     @classmethod
     def from_config(cls, cfg: KioskConfig, journal: Journal, *, driver: TerminalDriver | None = None,
-                    clock: Clock | None = None) -> "TerminalService":
+                    clock: Clock | None = None) -> TerminalService:
         from kiosk.terminal.factory import driver_from_config
 
         return cls(driver or driver_from_config(cfg, clock=clock), journal, clock=clock,
@@ -294,7 +293,7 @@ class TerminalService:
                 unsure = unsure or out
         return unsure
 
-    async def recover(self) -> list["RecoveryResult"]:  # noqa: F821
+    async def recover(self) -> list[RecoveryResult]:  # noqa: F821
         from kiosk.terminal.recovery import recover_terminal
 
         async with self._one_at_a_time:

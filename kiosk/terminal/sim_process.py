@@ -35,7 +35,7 @@ class SimulatorProcess:
                 self.process.kill()
                 self.process.wait()
 
-    def __enter__(self) -> "SimulatorProcess":
+    def __enter__(self) -> SimulatorProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,12 +19,12 @@ import itertools
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from kiosk.money import to_major
+from common.money import to_major
 
 SERVICE_ID_RE = re.compile(r"^[0-9A-Za-z]{1,10}$")
 CATEGORIES = {"Payment", "Abort", "TransactionStatus", "Reversal", "Reconciliation", "Diagnosis"}
@@ -45,7 +45,7 @@ def reject(message: str) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _line(name: str, value: str = "", key: str = "", bold: bool = False) -> dict[str, Any]:
@@ -194,7 +194,7 @@ class SimTerminal:
                 wait = self.slow_s if txn.scenario == 97 else self.approve_delay_s
                 try:
                     await asyncio.wait_for(txn.aborted.wait(), timeout=wait)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             body = self._decide(txn)
         finally:

@@ -36,7 +36,7 @@ class LocalTransport:
         wire = messages.loads(messages.dumps(message))
         try:
             answer = await asyncio.wait_for(self.terminal.handle(wire), timeout=timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AnswerLost("timeout") from None
         except DropConnection:
             raise AnswerLost("connection dropped") from None

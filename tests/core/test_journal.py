@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.journal import (MONEY_TRANSITIONS, Journal, JournalError, MoneyState, ReceiptState,
-                           TransitionError)
+from common.clock import FakeClock
+from kiosk.journal import MONEY_TRANSITIONS, Journal, JournalError, MoneyState, ReceiptState, TransitionError
 
 WORKER = Path(__file__).with_name("journal_worker.py")
 M, R = MoneyState, ReceiptState

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiosk.money import AmountError, format_eur, from_major, parse_eur, to_major
+from common.money import AmountError, format_eur, from_major, parse_eur, to_major
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ class Zygote:
         self.proc.wait(10)
 
     def spawn(self, kind: str, argv: list[str], *, log: Path, env: dict[str, str] | None = None
-              ) -> "Proc":
+              ) -> Proc:
         """A new process running the worker (kind "worker") or the `kiosk` CLI (kind "cli")."""
         answer = self.ask(op="spawn", kind=kind, argv=argv, env=env or {}, log=str(log))
         return Proc(self, int(answer["pid"]))

@@ -31,7 +31,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import kiosk.journal as kjournal  # noqa: E402
+import kiosk.journal as kjournal
 
 
 def _install_trace() -> None:
@@ -82,8 +82,8 @@ async def _recover(backend: Any) -> dict[str, Any]:
 
 
 async def _run(config_path: str, mode: str, args: list[str]) -> dict[str, Any]:
-    from kiosk.backend import open_backend
     from kiosk.config import load
+    from launcher.embedded import open_backend
 
     backend = open_backend(load(config_path))
     try:

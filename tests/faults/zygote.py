@@ -21,7 +21,7 @@ for path in (str(HERE.parents[1]), str(HERE.parent)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-PRELOAD = ("kiosk.backend", "kiosk.cli", "kiosk.cart", "gateway.cli", "gateway.app",
+PRELOAD = ("kiosk.backend", "launcher.cli", "kiosk.cart", "gateway.cli", "gateway.app",
            "gateway.demo_data", "kiosk.journal_command", "uvicorn", "faults.kiosk_worker")
 
 
@@ -48,7 +48,7 @@ def _child(kind: str, argv: list[str], env: dict[str, str], log: str) -> None:
         if kind == "worker":
             from faults.kiosk_worker import main
         else:
-            from kiosk.cli import main
+            from launcher.cli import main
         code = int(main(argv) or 0)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from kiosk import config
-from kiosk.backend import Backend, open_backend
+from kiosk.backend import Backend
+from launcher.embedded import open_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "printer"))  # the fake ESC/POS network printer

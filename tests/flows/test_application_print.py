@@ -8,10 +8,10 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
+from common.forms.definition import default_forms_dir, load_forms
+from common.i18n import gettext
 from kiosk.flows.application_flow import ApplicationFlow
-from kiosk.forms.definition import default_forms_dir, load_forms
 from printer.application_port import HELD_PREFIX, ack_document, print_acknowledgement, status_base
-from kiosk.i18n import gettext
 
 
 def _flow(backend: Any, code: str, answers: dict[str, Any], lang: str = "lv") -> ApplicationFlow:

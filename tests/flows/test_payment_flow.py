@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-
-import httpx
 from pathlib import Path
 
+import httpx
 from conftest import SwitchableTransport, run
 from fake_printer import FakePrinter
 
 from gateway.demo_data import DEMO_INVOICES, demo_invoice
 from kiosk.backend import Backend
 from kiosk.cart import AmountChoice, Cart
-from kiosk.embedded_gateway import BASE_URL
 from kiosk.flows.payment import Verdict
 from kiosk.gateway_client import GatewayClient
 from kiosk.journal import MoneyState, ReceiptState
+from launcher.embedded import BASE_URL
 
 M, R = MoneyState, ReceiptState
 NIN = "2026000457"  # property tax, 4 instalments, unpaid
@@ -177,8 +176,8 @@ def test_hang_ends_void_never_charged(backend_factory) -> None:
 def test_gateway_down_before_money_moves_refuses(backend_factory) -> None:
     backend = backend_factory()
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.embedded.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+    switch = SwitchableTransport(backend.link.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
                                              retries=0)
     switch.down.add("*")
     result = run(backend.payments.pay(cart, lang="lv"))
@@ -190,8 +189,8 @@ def test_gateway_down_before_money_moves_refuses(backend_factory) -> None:
 def test_gateway_down_after_approval_posts_later_exactly_once(backend_factory) -> None:
     backend = backend_factory()
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.embedded.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+    switch = SwitchableTransport(backend.link.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
                                              retries=0)
     switch.down.add("/payments")
     result = run(backend.payments.pay(cart, lang="lv"))
@@ -259,8 +258,8 @@ def test_backend_retries_the_outbox_by_itself(backend_factory) -> None:
     """Posted later with nobody at the kiosk: the backend's retry loop sends the queued posting."""
     backend = backend_factory(gateway={"outbox_retry_s": 0.05})
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.embedded.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+    switch = SwitchableTransport(backend.link.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
                                              retries=0)
 
     async def go():
@@ -290,7 +289,7 @@ def test_receipt_qr_verifies_at_the_gateway_page(backend_factory) -> None:
     path = "/" + url.split("/", 3)[3]
 
     async def fetch(p: str):
-        async with httpx.AsyncClient(transport=backend.embedded.transport(),
+        async with httpx.AsyncClient(transport=backend.link.transport(),
                                      base_url=BASE_URL) as client:
             return await client.get(p)
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk.forms.definition import FormDefinition, default_forms_dir, load_forms
+from common.forms.definition import FormDefinition, default_forms_dir, load_forms
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +48,12 @@ def switchable() -> type[SwitchableTransport]:
 
 @pytest.fixture()
 def gateway(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    from common.clock import FakeClock
     from gateway import applications
     from gateway.admin import add_kiosk
     from gateway.app import create_app
     from gateway.db import session_factory
     from gateway.models import Location
-    from kiosk.clock import FakeClock
 
     clock = FakeClock()
     app = create_app(f"sqlite:///{tmp_path / 'gw.sqlite'}", clock=clock,

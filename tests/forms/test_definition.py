@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from kiosk.forms.definition import LANGS, DefinitionError, FormDefinition, load_forms, parse_definition
-from kiosk.forms.schema import compile_schema
+from common.forms.definition import LANGS, DefinitionError, FormDefinition, load_forms, parse_definition
+from common.forms.schema import compile_schema
 
 SHIPPED = {"heating-allowance", "building-intent", "excavation-permit", "general-application"}
 

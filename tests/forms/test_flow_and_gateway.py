@@ -12,14 +12,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from common.forms.definition import FormDefinition
 from kiosk.flows.application_flow import (
-    ApplicationFlow,
-    ApplicationService,
     KIND_HOLD,
     KIND_SEND,
+    ApplicationFlow,
+    ApplicationService,
 )
 from kiosk.forms.api_client import FormsApiClient
-from kiosk.forms.definition import FormDefinition
 from kiosk.journal import Journal
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from kiosk import personal_code as pc
-from kiosk.i18n import LANGUAGES, gettext
+from common import personal_code as pc
+from common.i18n import LANGUAGES, gettext
 
 
 @pytest.mark.parametrize("code", ["120375-12340", "010100-10005", "311299-12345", "12037512340",

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.forms.definition import FieldDef
-from kiosk.forms.validate import MESSAGES, normalise_text, validate_answer
-from kiosk.i18n import LANGUAGES
+from common.forms.definition import FieldDef
+from common.forms.validate import MESSAGES, normalise_text, validate_answer
+from common.i18n import LANGUAGES
 
 T = {"lv": "Jautājums", "en": "Question", "ru": "Вопрос"}
 CHOICES = [{"key": k, "name": T} for k in ("wood", "coal", "gas")]
@@ -58,7 +58,7 @@ class _BugCatcher(logging.Handler):
 @pytest.fixture(autouse=True)
 def no_internal_errors() -> Any:
     handler = _BugCatcher()
-    logger = logging.getLogger("kiosk.forms.validate")
+    logger = logging.getLogger("common.forms.validate")
     logger.addHandler(handler)
     yield
     logger.removeHandler(handler)

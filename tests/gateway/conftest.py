@@ -30,7 +30,7 @@ def pg_url() -> Iterator[str]:
         pytest.skip("no PostgreSQL (set KIOSK_TEST_PG_URL or run under pg_virtualenv)")
     try:
         url, drop = create_pg_database(admin_url)
-    except Exception as exc:  # noqa: BLE001 - any connection problem means "not available"
+    except Exception as exc:
         if _require_pg():
             pytest.fail(f"KIOSK_REQUIRE_POSTGRES=1 but PostgreSQL is not usable: {type(exc).__name__}")
         pytest.skip(f"PostgreSQL not usable: {type(exc).__name__}")

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,7 +32,7 @@ class MovableClock:
 
     def now(self) -> datetime:
         with self._lock:
-            return datetime.now(timezone.utc) + self.offset
+            return datetime.now(UTC) + self.offset
 
     def advance(self, seconds: float) -> None:
         with self._lock:
@@ -129,7 +129,7 @@ class Gateway:
                     paid_cents=paid,
                     object_kind="object",
                     object_ref="Līgums Ū-12345",
-                    issued_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                    issued_at=datetime(2026, 11, 1, tzinfo=UTC),
                     instalments=[
                         Instalment(seq=i + 1, due_date=date(2027, 1, 20) + timedelta(days=30 * i), amount_cents=a)
                         for i, a in enumerate(amounts)

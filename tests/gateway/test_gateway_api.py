@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from gw_helpers import Gateway
 
+from common.invoice_codes import code128_content, epc_payload
+from common.schema import PaymentIntentRequest
 from gateway import idempotency
 from gateway.demo_data import DEMO_INVOICES, demo_invoice
-from gateway.invoice_codes import code128_content, epc_payload
 from gateway.models import IdempotencyRecord
-from gateway.schema import PaymentIntentRequest
 
 
 def key() -> dict[str, str]:
@@ -30,7 +30,7 @@ def is_problem(resp: httpx.Response, status: int, code: str) -> dict:
 
 
 def approved() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def test_health_needs_no_auth_and_openapi_documents_contract(gw: Gateway) -> None:
@@ -156,7 +156,7 @@ def test_idempotency_key_rules(gw: Gateway) -> None:
 
 
 def _release_model(body: dict):  # type: ignore[no-untyped-def]
-    from gateway.schema import IntentReleaseRequest
+    from common.schema import IntentReleaseRequest
 
     return IntentReleaseRequest(**body)
 

@@ -6,14 +6,14 @@ import asyncio
 import socket
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from gw_helpers import Gateway
 
+from common.invoice_codes import code128_content
 from gateway.demo_data import DEMO_INVOICES
-from gateway.invoice_codes import code128_content
 from kiosk.gateway_client import MESSAGE_CODES, GatewayClient, GatewayError, error_message
 
 
@@ -69,7 +69,7 @@ def test_full_payment_through_client(gw: Gateway) -> None:
                 await c.create_intent("ct-2", [(inv_id, 2000)], idempotency_key="k-intent-2")
             assert exc.value.code == "invoice-reserved" and exc.value.status == 409
             pay = await c.post_payment("ct-1", method="card", amount_cents=2000,
-                                       approved_at=datetime.now(timezone.utc), idempotency_key="k-pay",
+                                       approved_at=datetime.now(UTC), idempotency_key="k-pay",
                                        terminal={"terminal_id": "SIM-1", "card_last4": "0119"})
             assert pay.allocated_cents == 2000 and pay.credit_cents == 0
             look = await c.lookup_payment("ct-1")
@@ -96,7 +96,7 @@ def test_unreachable_gateway_retries_then_gateway_unreachable() -> None:
     async def go() -> None:
         async with GatewayClient(f"http://127.0.0.1:{port}", "t", retries=2, backoff_s=0.1, sleep=sleeps) as c:
             with pytest.raises(GatewayError) as exc:
-                await c.post_payment("x", method="card", amount_cents=1, approved_at=datetime.now(timezone.utc),
+                await c.post_payment("x", method="card", amount_cents=1, approved_at=datetime.now(UTC),
                                      idempotency_key="k")
             assert exc.value.code == "gateway-unreachable" and exc.value.retryable
 
@@ -189,7 +189,7 @@ def test_dropped_answer_is_retried_with_the_same_key_and_replayed(gw: Gateway) -
     async def go() -> Any:
         async with GatewayClient(f"http://127.0.0.1:{proxy.port}", token, sleep=sleeps) as c:
             return await c.post_payment("drop-1", method="card", amount_cents=3300,
-                                        approved_at=datetime.now(timezone.utc), idempotency_key=key,
+                                        approved_at=datetime.now(UTC), idempotency_key=key,
                                         allocations=[(inv_id, 3300)])
 
     try:

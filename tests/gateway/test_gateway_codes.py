@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.invoice_codes import (
+from common.invoice_codes import (
     CheckMalformed,
     CodeError,
     EpcInvalid,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def _scenario(gw: Gateway) -> list[Any]:
     tag = uuid.uuid4().hex[:6]
     a_id, a_no, a_chk = gw.make_invoice(total=14840, paid=3710, instalments=4, notice="2099000001", check="1111")
     b_id, _b_no, _b_chk = gw.make_invoice(total=999, notice="2099000002", check="2222")
-    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc).isoformat()
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).isoformat()
 
     def k() -> dict[str, str]:
         return {"Idempotency-Key": str(uuid.uuid4())}

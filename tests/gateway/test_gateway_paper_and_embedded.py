@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import zxingcpp
 
+from common.invoice_codes import parse_scanned
 from gateway.demo_data import DEMO_INVOICES, demo_invoice
-from gateway.invoice_codes import parse_scanned
 from gateway.paper import write_invoices
-from kiosk.embedded_gateway import TOKEN_NAME, open_embedded
+from launcher.embedded import TOKEN_NAME, open_embedded
 
 
 def test_rendered_codes_decode_to_notice_and_check(artifacts: Path) -> None:
@@ -46,7 +46,7 @@ def test_embedded_gateway_answers_a_search_over_asgi(tmp_path: Path) -> None:
                 view = (await c.search_invoices(inv.notice_number, inv.check_value)).invoices[0]
                 intent = await c.create_intent("emb-1", [(view.invoice_id, view.due_now_cents)], idempotency_key="e1")
                 pay = await c.post_payment("emb-1", method="card", amount_cents=intent.total_cents,
-                                           approved_at=datetime.now(timezone.utc), idempotency_key="e2")
+                                           approved_at=datetime.now(UTC), idempotency_key="e2")
                 assert pay.allocated_cents == view.due_now_cents
             return gw.token
         finally:

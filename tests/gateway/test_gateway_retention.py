@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gateway import admin, demo_data
@@ -21,7 +21,7 @@ class Clock:
 
 def test_old_idempotency_records_are_purged_at_start(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'gw.sqlite3'}"
-    clock = Clock(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     app = create_app(url, clock=clock)
     sessions = session_factory(app.state.gateway.engine)
     with sessions.begin() as s:

@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 from kiosk.config import parse
-from kiosk.run_command import apply_kivy_environment, build_services
 from kiosk.speech import SilentSpeech
+from launcher.run import build_services
+from screens.kivy_env import apply_kivy_environment
 
 # 1280x800 over 270 mm: 4.74 px/mm; the harness checks 15 mm targets against this panel.
 _DATA = Path(tempfile.mkdtemp(prefix="kac-gui-"))
@@ -42,8 +43,9 @@ apply_kivy_environment(TEST_CONFIG, headless=True)
 os.environ["SDL_VIDEODRIVER"] = "offscreen"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
-from kiosk.app import configure_kivy  # noqa: E402  (kivy.config only; no window yet)
-from kivy_time import FakeKivyClock  # noqa: E402  (shared with the payment-path helpers)
+from kivy_time import FakeKivyClock
+
+from screens.app import configure_kivy
 
 configure_kivy(TEST_CONFIG, windowed=True)
 

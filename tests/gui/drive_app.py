@@ -11,8 +11,9 @@ import json
 import sys
 
 from kiosk.config import parse
-from kiosk.run_command import apply_kivy_environment, build_services
 from kiosk.speech import SilentSpeech
+from launcher.run import build_services
+from screens.kivy_env import apply_kivy_environment
 
 
 def main(mode: str) -> int:
@@ -21,7 +22,7 @@ def main(mode: str) -> int:
     # Demo services (demo signing key), but locked down as the config says.
     cfg = parse(data, demo=True)
     apply_kivy_environment(cfg, headless=True)
-    from kiosk import app as app_mod
+    from screens import app as app_mod
 
     app_mod.configure_kivy(cfg, windowed=True)
     from kivy.base import EventLoop

@@ -7,8 +7,6 @@ run on that loop while `until()` pumps Kivy frames and yields to asyncio.
 
 from __future__ import annotations
 
-from kivy_time import FakeKivyClock
-
 import asyncio
 import sys
 import time
@@ -18,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from kivy_time import FakeKivyClock
 
 from gateway.demo_data import demo_invoice
-from kiosk.embedded_gateway import BASE_URL
 from kiosk.gateway_client import GatewayClient
 from kiosk.visit_payment import payment_visit
+from launcher.embedded import BASE_URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printer"))
 
@@ -134,10 +133,10 @@ def scenarios(gui: Any, *, delay_s: float | None = None):
 def gateway_down(gui: Any, *routes: str):
     """The payment service's gateway with chosen routes unreachable (connection errors)."""
     backend = gui.services.backend
-    switch = SwitchableTransport(backend.embedded.transport())
+    switch = SwitchableTransport(backend.link.transport())
     switch.down.update(routes)
     original = backend.payments.gateway
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.embedded.token, transport=switch,
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
                                              retries=0)
     try:
         yield switch
@@ -153,7 +152,7 @@ def clear_failed_checks(gui: Any) -> None:
     from gateway.db import session_factory
     from gateway.models import FailedCheck
 
-    engine = gui.services.backend.embedded.app.state.gateway.engine
+    engine = gui.services.backend.link.handle.app.state.gateway.engine
     with session_factory(engine).begin() as s:
         s.execute(delete(FailedCheck))
 

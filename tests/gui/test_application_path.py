@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from kiosk.forms.validate import error_message
-from kiosk.i18n import gettext
+from common.forms.validate import error_message
+from common.i18n import gettext
 from screens.keyboard import BACK, LETTERS, SHIFT, SPACE, SYMBOLS
 
 
@@ -115,7 +115,7 @@ def shot(gui: Any, name: str) -> None:
 def stored(gui: Any, client_application_id: str) -> list[tuple[Any, dict[str, Any]]]:
     from gateway.applications import ApplicationRow
 
-    app = gui.services.backend.embedded.app
+    app = gui.services.backend.link.handle.app
     settings = app.state.applications
     with app.state.gateway.sessions() as s:
         rows = s.execute(select(ApplicationRow).where(

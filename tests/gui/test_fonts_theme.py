@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import ImageFont
 
-from kiosk.i18n import LANGUAGES, load_catalog
-from kiosk.paths import fonts_dir, locale_dir
+from common.i18n import LANGUAGES, load_catalog
+from common.paths import fonts_dir, locale_dir
 from screens.theme import CONTRAST_PAIRS, HIGH_CONTRAST, NORMAL, contrast_ratio
 
 KV_SYMBOLS = "\u2190\u266B\u2611\u2610"  # drawn with KioskSymbols (DejaVuSans)

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from PIL import Image
 
-from kiosk.i18n import gettext
+from common.i18n import gettext
 
 LANGS = ("lv", "en", "ru")
 PX_PER_MM = 1280 / 270.0  # the harness's configured panel

@@ -4,12 +4,20 @@ rate limiting; the idle reset; no countdown while paying; the tap count."""
 from __future__ import annotations
 
 from payment_path_helpers import (
-    Taps, clear_failed_checks, code128, pay_and_wait, ready_backend, run, scan, to_confirm,
-    type_on_keypad, until,
+    Taps,
+    clear_failed_checks,
+    code128,
+    pay_and_wait,
+    ready_backend,
+    run,
+    scan,
+    to_confirm,
+    type_on_keypad,
+    until,
 )
 
+from common.i18n import gettext
 from gateway.demo_data import demo_invoice
-from kiosk.i18n import gettext
 from kiosk.journal import MoneyState, ReceiptState
 from kiosk.visit_payment import payment_visit
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 import asyncio
 
 from payment_path_helpers import (
-    code128, gateway_down, pay_and_wait, ready_backend, run, scan, scenarios, to_confirm, until,
+    code128,
+    gateway_down,
+    pay_and_wait,
+    ready_backend,
+    run,
+    scan,
+    scenarios,
+    to_confirm,
+    until,
 )
 
-from kiosk.i18n import gettext
+from common.i18n import gettext
 from kiosk.journal import MoneyState, ReceiptState
 
 NIN = "2026000457"  # the cents are steered, so each payment is a small part of this invoice

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from screens.payment_common import demo_view
-from screens.scan import WedgeBuffer
-
 from kiosk.visit_payment import PaymentVisit, find_scanned, find_typed, reference_in
+from launcher.embedded import demo_view
+from screens.scan import WedgeBuffer
 
 
 class Clock:
@@ -63,7 +62,7 @@ def test_repeated_scan_adds_nothing_and_paid_is_explained() -> None:
 
     class Gateway:
         async def search_scanned(self, text):
-            from gateway.schema import InvoiceSearchResponse
+            from common.schema import InvoiceSearchResponse
             return InvoiceSearchResponse(invoices=[paid if "462" in text else view])
 
     pv = PaymentVisit()

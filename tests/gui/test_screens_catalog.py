@@ -9,8 +9,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from kiosk.i18n import LANGUAGES, load_catalog
-from kiosk.paths import locale_dir
+from common.i18n import LANGUAGES, load_catalog
+from common.paths import locale_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 KV_CALL = re.compile(r"""\b_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")

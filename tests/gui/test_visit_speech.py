@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import stat
 
-from kiosk.i18n import Translator
+from common.i18n import Translator
 from kiosk.speech import EspeakSpeech, SilentSpeech, make_speech
 from kiosk.visit import Visit
 

@@ -178,7 +178,7 @@ def decode(data: bytes, pages: dict[int, str]) -> Decoded:
             raise DecodeError(f"control byte {b:#04x} at {i}")
         else:
             j = i
-            while j < len(data) and data[j] >= 0x20 or (j < len(data) and data[j] == 0x09):
+            while (j < len(data) and data[j] >= 0x20) or (j < len(data) and data[j] == 0x09):
                 j += 1
             if line and line[-1][0] == page:
                 line[-1] = (page, line[-1][1] + data[i:j])

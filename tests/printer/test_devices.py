@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fake_printer import FakePrinter
+
 from kiosk.config import parse
-from printer.devices import CupsDevice, FileDevice, NetworkDevice, PrintError, Printer
-from printer.models import get_model
+from printer.devices import CupsDevice, FileDevice, NetworkDevice, Printer, PrintError
 from printer.samples import sample
 from printer.service import ReceiptPrinter
 from printer.spool import Spool
@@ -78,9 +77,8 @@ def test_good_job_arrives_in_one_piece() -> None:
 ])
 def test_faulty_printer_raises_print_error(mode: str, reason: str | None) -> None:
     job = b"\x1b@" + b"x" * 4000 + b"\n"
-    with FakePrinter(mode, drop_after=100) as fp:
-        with pytest.raises(PrintError) as e:
-            asyncio.run(net(fp).print_job(job))
+    with FakePrinter(mode, drop_after=100) as fp, pytest.raises(PrintError) as e:
+        asyncio.run(net(fp).print_job(job))
     if reason:
         assert e.value.reason == reason
         assert fp.jobs == []  # nothing sent to a printer that was not ready
@@ -89,9 +87,8 @@ def test_faulty_printer_raises_print_error(mode: str, reason: str | None) -> Non
 
 
 def test_paper_running_out_during_the_job_is_reported() -> None:
-    with FakePrinter("ok", after_job="paper_out") as fp:
-        with pytest.raises(PrintError) as e:
-            asyncio.run(net(fp).print_job(b"\x1b@hello\n" * 10))
+    with FakePrinter("ok", after_job="paper_out") as fp, pytest.raises(PrintError) as e:
+        asyncio.run(net(fp).print_job(b"\x1b@hello\n" * 10))
     assert e.value.reason == "paper_out"
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
+from escpos_decode import decode, model_pages
 
 from printer.compose import CYRILLIC_CAPITALS, CYRILLIC_LETTERS, compose
 from printer.escpos_output import encode_line, printable, render_escpos
-from printer.layout import Barcode, Cut, Feed, Image as ImageOp, Pair, Qr, Rule, Text, line_string
+from printer.layout import Barcode, Cut, Feed, Pair, Qr, Rule, Text, line_string
+from printer.layout import Image as ImageOp
 from printer.models import get_model, load_models
 from printer.render import render
 from printer.samples import SAMPLES, sample
-from escpos_decode import decode, model_pages
 
 LATVIAN = "āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ"
 TEXT_MODELS = ["generic-80", "tm-t88v", "generic-58", "epson-80-cp775", "th230"]

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 from escpos_decode import decode, model_pages
+
+from common.signing import demo_keys_dir, demo_signer, load_public_keys, verify
 from kiosk.config import parse
 from printer.port import JournalReceiptPort
 from printer.samples import HEADER
 from printer.service import ReceiptPrinter
-from printer.signing import demo_keys_dir, demo_signer, load_public_keys, verify
 
 
 def entry(n: int, method: str = "card") -> SimpleNamespace:
-    when = datetime(2026, 11, 27, 10, n, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 27, 10, n, tzinfo=UTC)
     return SimpleNamespace(
         client_txn_id=f"t{n}", method=method, amount_cents=6193, receipt_no=f"demo-zoseni-1.1-{n}",
         reference_code=f"R{n:04d}", created_at=when, updated_at=when,

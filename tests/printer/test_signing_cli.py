@@ -6,21 +6,29 @@ import os
 import stat
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import zxingcpp
+from escpos_decode import decode, model_pages
 from PIL import Image
 
-from printer.samples import sample, signed_payment
-from printer.signing import (
-    SignedLine, Signer, VerificationError, countersign, demo_keys_dir, demo_signer, generate_kiosk_key,
-    load_public_keys, sign, verify,
+from common.signing import (
+    SignedLine,
+    Signer,
+    VerificationError,
+    countersign,
+    demo_keys_dir,
+    demo_signer,
+    generate_kiosk_key,
+    load_public_keys,
+    sign,
+    verify,
 )
-from escpos_decode import decode, model_pages
+from printer.samples import sample, signed_payment
 
-WHEN = datetime(2026, 11, 27, 9, 41, 5, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 27, 9, 41, 5, tzinfo=UTC)
 LINES = [SignedLine(4218, "CESIS-NIN", "2026000457"), SignedLine(1975, "CESU-UDENS", "UK-118204")]
 
 

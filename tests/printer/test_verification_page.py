@@ -7,10 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from common.signing import generate_kiosk_key, load_public_keys, sign
 from gateway.verification import build_router
-from printer.samples import signed_payment
-from printer.signing import generate_kiosk_key, load_public_keys, sign
-from printer.samples import WHEN
+from printer.samples import WHEN, signed_payment
 
 
 def client(keys=None, demo=False) -> TestClient:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load
-from kiosk.journal import Journal, MoneyState as M
+from kiosk.journal import Journal
+from kiosk.journal import MoneyState as M
 from kiosk.terminal.lock import TerminalLock, TerminalLocked
 from kiosk.terminal.service import TerminalService
 

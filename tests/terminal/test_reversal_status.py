@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.clock import SystemClock
+from common.clock import SystemClock
 from kiosk.config import load
-from kiosk.journal import Journal, MoneyState as M
+from kiosk.journal import Journal
+from kiosk.journal import MoneyState as M
 from kiosk.terminal import messages
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
 from kiosk.terminal.nexo import NexoDriver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kiosk.clock import SystemClock
+from common.clock import SystemClock
 from kiosk.journal import MoneyState as M
 from kiosk.terminal.base import OutcomeStatus, Reason
 from kiosk.terminal.recovery import recover_terminal
@@ -34,7 +34,6 @@ def charges(sim_url: str, sale_id: str) -> int:
     async def go() -> int:
         d = http_driver(sim_url, sale_id + "r")
         try:
-            import itertools
             rec = await d.reconcile(f"RC{next(_rc)}")
             return rec.totals[0]["count"]
         finally:
@@ -42,7 +41,7 @@ def charges(sim_url: str, sale_id: str) -> int:
     return asyncio.run(go())
 
 
-import itertools  # noqa: E402
+import itertools
 
 _rc = itertools.count(1)
 

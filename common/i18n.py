@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kiosk.paths import locale_dir
+from common.paths import locale_dir
 
 LANGUAGES: tuple[str, ...] = ("lv", "en", "ru")
 DEFAULT_LANGUAGE = "lv"

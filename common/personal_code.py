@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.i18n import N_
+from common.i18n import N_
 
 _WEIGHTS = (10, 5, 8, 4, 2, 1, 6, 3, 7, 9)
 _CENTURY = {"0": 1800, "1": 1900, "2": 2000}

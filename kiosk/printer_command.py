@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if got is None:
         return 2
     cfg, svc = got
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     doc = SelfTestPage(Header(municipality="KAC", location=cfg.kiosk.location, kiosk_id=cfg.kiosk.id),
                        printed_at=now, demo=cfg.demo)
     job_id = f"test-{now:%Y%m%dT%H%M%S}"

@@ -8,16 +8,17 @@ by re-running the kiosk's own `validate_answer`, so kiosk and gateway accept exa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from kiosk.forms.definition import FieldDef, FormDefinition
-from kiosk.forms.routing import applicable_fields
-from kiosk.forms.validate import DEFAULT_MAX_LENGTH, error_message, validate_answer
-from kiosk.i18n import LANGUAGES
+from common.forms.definition import FieldDef, FormDefinition
+from common.forms.routing import applicable_fields
+from common.forms.validate import DEFAULT_MAX_LENGTH, error_message, validate_answer
+from common.i18n import LANGUAGES
 
 _PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
@@ -120,7 +121,7 @@ def compile_schema(form: FormDefinition) -> dict[str, Any]:
 
 def _conditionally_reached(form: FormDefinition) -> set[str]:
     """Steps not on every path (some routing can skip them)."""
-    from kiosk.forms.definition import Route
+    from common.forms.definition import Route
 
     reach_all: set[str] = set()
     current: str | None = form.steps[0].id

@@ -9,12 +9,12 @@ from pathlib import Path
 
 def assets_dir() -> Path:
     """The shipped `assets/` folder (fonts, catalogs, sounds, images)."""
-    return Path(str(resources.files("kiosk.assets")))
+    return Path(str(resources.files("common.assets")))
 
 
 def config_data_dir() -> Path:
     """The shipped `config/` folder (examples, printer models, form definitions)."""
-    return Path(str(resources.files("kiosk.config_data")))
+    return Path(str(resources.files("common.config_data")))
 
 
 def locale_dir() -> Path:

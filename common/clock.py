@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -21,7 +21,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -34,7 +34,7 @@ class FakeClock:
     """A clock that moves only when told to; sleepers wake when their deadline passes."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._wall = start or datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+        self._wall = start or datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
         self._mono = 1000.0
         self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 

@@ -18,9 +18,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kiosk import personal_code
-from kiosk.forms.definition import FieldDef
-from kiosk.i18n import N_, gettext
+from common import personal_code
+from common.forms.definition import FieldDef
+from common.i18n import N_, gettext
 
 MESSAGES: dict[str, str] = {
     "required": N_("Please answer this question."),
@@ -173,7 +173,7 @@ def _bounds(f: FieldDef, v: float | int, shown: str | None = None) -> AnswerChec
 
 def shown_bound(f: FieldDef, bound: float) -> str:
     if f.datatype == "amount":
-        from kiosk.money import format_eur
+        from common.money import format_eur
 
         return format_eur(int(bound))
     return _fmt_number(bound)
@@ -487,7 +487,7 @@ def validate_answer(f: FieldDef, raw: Any, lang: str = "lv", *,
         return AnswerCheck(None)
     try:
         result = _dispatch(f, raw, today or date.today())
-    except Exception:  # noqa: BLE001 - the contract is "an error code, never a crash"
+    except Exception:
         # Logged without the answer (it may be personal data); tests assert this never happens.
         log.error("validate_answer bug for datatype %s", f.datatype, exc_info=True)
         result = _err("invalid_format")

@@ -117,7 +117,7 @@ class Step(_Strict):
     id: str = Field(pattern=_CODE)
     title: Text | None = None
     fields: list[FieldDef] = Field(min_length=1)
-    next: str | None | list[Route] = None
+    next: str | list[Route] | None = None
 
 
 class Identity(_Strict):
@@ -407,6 +407,6 @@ def load_forms(directory: Path) -> tuple[dict[str, FormDefinition], list[Definit
 
 
 def default_forms_dir() -> Path:
-    from kiosk.paths import config_data_dir
+    from common.paths import config_data_dir
 
     return config_data_dir() / "forms"

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -154,7 +154,7 @@ def sign(
         raise ValueError("time must be timezone-aware")
     body = SEP.join([
         VERSION, _check_field("kid", signer.kid), _check_field("kiosk_id", kiosk_id),
-        _check_field("receipt_no", receipt_no), time.astimezone(timezone.utc).strftime(_TIME_FMT),
+        _check_field("receipt_no", receipt_no), time.astimezone(UTC).strftime(_TIME_FMT),
         str(int(total_cents)), "EUR", method, b64u(lines_hash8(lines)), b64u(prev8(prev_ksig)),
     ])
     ksig = signer.private_key.sign(body.encode("ascii"))
@@ -188,7 +188,7 @@ def verify(text: str, public_keys: PublicKeys, *, allow_demo: bool = False) -> V
         raise VerificationError("malformed", f"{len(parts)} fields")
     _, kid, kiosk_id, receipt_no, ts, total, currency, method, lh, pv, ksig_text = parts[:11]
     try:
-        when = datetime.strptime(ts, _TIME_FMT).replace(tzinfo=timezone.utc)
+        when = datetime.strptime(ts, _TIME_FMT).replace(tzinfo=UTC)
         total_cents = int(total)
     except ValueError:
         raise VerificationError("malformed", "bad time or amount") from None
@@ -271,7 +271,7 @@ def load_public_keys(path: Path | str) -> dict[str, Ed25519PublicKey]:
 
 
 def demo_keys_dir() -> Path:
-    from kiosk.paths import config_data_dir
+    from common.paths import config_data_dir
 
     return config_data_dir() / "demo-keys"
 

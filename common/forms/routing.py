@@ -5,9 +5,10 @@ Shared by the kiosk's wizard and the gateway's validation, so both agree on what
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from kiosk.forms.definition import Condition, FieldDef, FormDefinition, Step
+from common.forms.definition import Condition, FieldDef, FormDefinition, Step
 
 
 def holds(cond: Condition, answers: Mapping[str, Any]) -> bool:

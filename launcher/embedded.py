@@ -1,6 +1,8 @@
-"""The embedded demo gateway: the real gateway app in-process, over httpx.ASGITransport.
+"""The zero-config demo's wiring: the real gateway app in-process, over httpx.ASGITransport.
 
-With no gateway URL configured the kiosk still speaks HTTP (DESIGN §4): same client, same problem+json,
+The only module that imports both the kiosk and the gateway (docs/architecture.md, "Layers").
+
+With no gateway URL configured the kiosk still speaks HTTP (docs/architecture.md, "The embedded demo"): same client, same problem+json,
 same idempotency, on a local SQLite file `data_dir/gateway.sqlite3` migrated and demo-seeded on first
 run, with the demo kiosk registered under a token kept in `data_dir/gateway-token` (mode 0600).
 """
@@ -12,12 +14,20 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from common.clock import Clock
+from common.schema import InvoiceView
+from kiosk.backend import Backend, GatewayLink, http_link
+from kiosk.backend import open_backend as build_backend
+from kiosk.config import KioskConfig
 from kiosk.gateway_client import GatewayClient
+from kiosk.terminal.service import TerminalService
 
 if TYPE_CHECKING:  # FastAPI, SQLAlchemy and Alembic load only when the gateway opens
     from fastapi import FastAPI
@@ -132,3 +142,47 @@ class _DeferredTransport(httpx.AsyncBaseTransport):
             gateway = self.owner._gateway or await asyncio.to_thread(self.owner.open)
             self._inner = httpx.ASGITransport(app=gateway.app)
         return await self._inner.handle_async_request(request)
+
+
+def embedded_link(data_dir: Path, *, clock: Any = None) -> GatewayLink:
+    """The demo gateway as the kiosk's backend sees it: a URL, a token and an in-process transport."""
+    deferred = DeferredEmbedded(data_dir, clock=clock)
+    return GatewayLink(base_url=BASE_URL, token=deferred.token, transport=deferred.transport,
+                       warm=deferred.warm, close=deferred.close, handle=deferred)
+
+
+def open_backend(cfg: KioskConfig, *, clock: Clock | None = None,
+                 terminal_service: TerminalService | None = None) -> Backend:
+    """The kiosk's services on the gateway the config names, or on the embedded demo gateway."""
+    link = embedded_link(cfg.data_dir()) if cfg.embedded_gateway else http_link(cfg)
+    return build_backend(cfg, link=link, clock=clock, terminal_service=terminal_service)
+
+
+# -- sample invoices for the gallery (no network, no event loop) ----------------------------------
+
+GALLERY_TODAY = date(2026, 4, 20)  # between NĪN instalments: "due now" differs from the balance
+
+
+def demo_view(notice: str, today: date = GALLERY_TODAY) -> InvoiceView:
+    """The invoice as the demo gateway would show it, built from the demo data directly."""
+    from gateway.demo_data import CREDITORS, demo_invoice
+    from gateway.invoices import due_now, instalment_views, mask_name
+
+    d = demo_invoice(notice)
+    insts = [SimpleNamespace(seq=i + 1, due_date=dd, amount_cents=a)
+             for i, (dd, a) in enumerate(zip(d.due_dates, d.instalments))]
+    inv = SimpleNamespace(total_cents=d.total_cents, paid_cents=d.paid_cents, instalments=insts,
+                          period_end=d.period_end)
+    now_cents, due = due_now(inv, today)  # type: ignore[arg-type]
+    cid, cname, reg, iban, _bic = next(c for c in CREDITORS if c[0] == d.creditor_id)
+    balance = d.total_cents - d.paid_cents
+    return InvoiceView(
+        invoice_id=d.invoice_id, notice_number=d.notice_number, service=d.service,  # type: ignore[arg-type]
+        creditor={"id": cid, "name": cname, "reg_no": reg, "iban": iban},  # type: ignore[arg-type]
+        period_start=d.period_start, period_end=d.period_end, due_date=due,
+        total_cents=d.total_cents, paid_cents=d.paid_cents, balance_cents=balance,
+        due_now_cents=now_cents,
+        status="paid" if balance == 0 else ("partly-paid" if d.paid_cents else "unpaid"),
+        payer_masked=mask_name(d.payer_name), object_kind=d.object_kind,  # type: ignore[arg-type]
+        object_ref=d.object_ref, instalments=instalment_views(inv),  # type: ignore[arg-type]
+    )

@@ -1,6 +1,6 @@
-"""The Kivy app: the only module of `kiosk` that imports Kivy.
+"""The Kivy application: one asyncio loop runs Kivy and every core service.
 
-`kiosk.run_command` sets Kivy's environment and builds the core `Services`, then calls `main()`.
+`launcher.run` sets Kivy's environment and builds the core `Services`, then calls `main()`.
 One asyncio loop runs Kivy (`App.async_run(async_lib="asyncio")`) and every core service.
 """
 
@@ -45,10 +45,10 @@ def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
 
 
 # Kivy modules that would create the window on import come after Config (kivy.md §1).
-from kivy.app import App  # noqa: E402
-from kivy.base import EventLoop, ExceptionHandler, ExceptionManager  # noqa: E402
-from kivy.clock import Clock  # noqa: E402
-from kivy.input.motionevent import MotionEvent  # noqa: E402
+from kivy.app import App
+from kivy.base import EventLoop, ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.input.motionevent import MotionEvent
 
 
 class UiErrorHandler(ExceptionHandler):

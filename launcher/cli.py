@@ -14,12 +14,12 @@ import sys
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("kiosk.run_command", "run the kiosk (the demo when no config is given)"),
+    "run": ("launcher.run", "run the kiosk (the demo when no config is given)"),
     "config": ("kiosk.config_command", "check a kiosk's TOML configuration"),
-    "gallery": ("screens.gallery", "render every screen in every language to PNG"),
+    "gallery": ("launcher.gallery", "render every screen in every language to PNG"),
     "gateway": ("gateway.cli", "serve and manage the municipality's API"),
     "terminal": ("kiosk.terminal.cli", "card terminal: simulate, diagnose, test-payment, refund"),
-    "printer": ("printer.cli", "receipt printer: status, test"),
+    "printer": ("kiosk.printer_command", "receipt printer: status, test"),
     "receipt": ("printer.receipt_cli", "receipts: render samples, verify a scanned QR"),
     "journal": ("kiosk.journal_command", "the kiosk's journal: list and resolve unfinished entries"),
 }
@@ -38,7 +38,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     # No command (or only run's options) means `run`: the kiosk is what most people start.
-    if not args_in or args_in[0].startswith("-") and args_in[0] not in ("-h", "--help"):
+    if not args_in or (args_in[0].startswith("-") and args_in[0] not in ("-h", "--help")):
         args_in.insert(0, "run")
     name = args_in[0] if args_in[0] in COMMANDS else None
     parser = build_parser(only=name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.i18n import N_, gettext
+from common.i18n import N_, gettext
 
 SERVICE_NAMES: dict[str, str] = {
     "property-tax": N_("Real estate tax"),

@@ -1,0 +1,1 @@
+"""Application form definitions (KF1), the one field-type registry, routing and validation."""
