@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 DEB_RUN  := libgl1 libegl1 libgl1-mesa-dri libmtdev1
 DEB_TEST := $(DEB_RUN) postgresql postgresql-common
 
-.PHONY: demo test setup system-run system-test gallery bench clean
+.PHONY: demo test check setup system-run system-test gallery bench clean
 
 demo: system-run $(STAMP)
 	$(BIN)/kiosk run
@@ -21,6 +21,12 @@ demo: system-run $(STAMP)
 test: system-test $(STAMP)
 	$(if $(shell command -v pg_virtualenv),pg_virtualenv -o shared_buffers=32MB) \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The house's static checks (docs/architecture.md, "Layers"): layer contracts, lint, types.
+check: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: system-test $(STAMP)
 

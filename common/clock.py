@@ -1,4 +1,8 @@
-"""Injectable time: every timeout and timestamp in the core comes from a Clock."""
+"""Injectable time: every timeout and timestamp in the core comes from a Clock.
+
+Times are kept in UTC; `RIGA` is the one local zone, for what a resident reads (receipts, the
+acknowledgement) and for "today" in date rules (docs/architecture.md, "Receipts").
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,10 @@ import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# The tzdata package ships the zone, so it resolves even where the OS has no zoneinfo.
+RIGA = ZoneInfo("Europe/Riga")
 
 
 class Clock(Protocol):

@@ -72,7 +72,8 @@ class Translator:
     """The visit's current language, with observers told when it changes.
 
     Observers are held weakly (bound methods via WeakMethod), so a screen that goes away takes its
-    observer with it: the translation-observer leak of kivy.md §3 cannot happen here.
+    observer with it: a screen's translation observer can never keep it alive (docs/architecture.md,
+    "Screens").
     """
 
     def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:

@@ -1,8 +1,9 @@
 """Latvian personal code (personas kods): validation, canonical form and masking.
 
-python-stdnum 2.2 rejects valid new-style codes starting 33..39 (standards.md §3), so the check is
-ours: old codes `DDMMYY-CNNNZ` need a real date and the mod-11 check digit; new codes (issued since
-2017-07-01) are `3` + a digit 2..9 + nine digits and carry neither date nor a confirmed check digit.
+python-stdnum 2.2 rejects valid new-style codes starting 33..39, so the check is ours
+(docs/architecture.md, "Personal data and identifiers"): old codes `DDMMYY-CNNNZ` need a real date
+and the mod-11 check digit; new codes (issued since 2017-07-01) are `3` + a digit 2..9 + nine
+digits and carry neither date nor a confirmed check digit.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def is_valid(text: str) -> bool:
 
 
 def mask(text: str) -> str:
-    """Masked for screens and paper (standards.md §9).
+    """Masked for screens and paper (docs/architecture.md, "Personal data and identifiers").
 
     New codes keep their first two and last two digits (`32****-***82`): the prefix says only
     "new style". Old codes keep the birth date and the century digit (`161175-1****`), which the

@@ -1,4 +1,4 @@
-"""Signed receipt QR payloads (standards.md §6): Ed25519, verifiable offline with public keys.
+"""Signed receipt QR payloads (docs/architecture.md, "Receipts"): Ed25519, verifiable offline with public keys.
 
 Payload: `KV1~kid~kiosk_id~receipt_no~YYYYMMDDTHHMMSSZ~total_cents~EUR~C|N~lines_hash8~prev8~ksig`
 optionally followed by `~skid~ssig` (a server countersignature over everything before it).
@@ -277,7 +277,8 @@ def demo_keys_dir() -> Path:
 
 
 def demo_signer() -> Signer:
-    """The demo kiosk's signer: its private key is public on purpose (DESIGN §4 Demo)."""
+    """The demo kiosk's signer: its private key is public on purpose (docs/architecture.md,
+    "The embedded demo")."""
     files = sorted(demo_keys_dir().glob(f"{DEMO_KID_PREFIX}*.key.pem"))
     if not files:
         raise FileNotFoundError(f"no demo key in {demo_keys_dir()}")

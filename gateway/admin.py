@@ -1,4 +1,5 @@
-"""Provisioning: register kiosks (tokens are shown once and stored only as SHA-256) and seed demo data."""
+"""Kiosks and their tokens: provisioning (a token is shown once and stored only as SHA-256), the
+lookup that authenticates a request, and seeding the demo data."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from gateway import demo_data
@@ -22,7 +23,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def add_kiosk(session: Session, location: str, kiosk_id: str | None = None, token: str | None = None) -> tuple[str, str]:
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def authenticate(session: Session, token: str) -> Kiosk | None:
+    """The active kiosk whose token this is, or None."""
+    return session.execute(
+        select(Kiosk).where(Kiosk.token_sha256 == hash_token(token), Kiosk.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def add_kiosk(
+    session: Session, location: str, kiosk_id: str | None = None, token: str | None = None
+) -> tuple[str, str]:
     """Register a kiosk at `location`; returns (kiosk_id, token). The token is not stored."""
     if session.get(Location, location) is None:
         raise AdminError(f"unknown location {location!r}")
@@ -34,7 +48,7 @@ def add_kiosk(session: Session, location: str, kiosk_id: str | None = None, toke
         Kiosk(
             id=kiosk_id,
             location_code=location,
-            token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest(),
+            token_sha256=hash_token(token),
             active=True,
             created_at=datetime.now(UTC),
         )
@@ -47,9 +61,11 @@ def set_kiosk_token(session: Session, kiosk_id: str, token: str) -> None:
     kiosk = session.get(Kiosk, kiosk_id)
     if kiosk is None:
         raise AdminError(f"unknown kiosk {kiosk_id!r}")
-    kiosk.token_sha256 = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    kiosk.token_sha256 = hash_token(token)
 
 
 def seed_demo(engine: Engine) -> int:
+    """Insert the demo locations, creditors, payers and invoices not there yet; returns how many
+    invoices were added."""
     with session_factory(engine).begin() as s:
         return demo_data.seed(s)

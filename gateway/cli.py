@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -17,7 +22,8 @@ def default_db_url() -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", dest="serve_db", metavar="URL", help="database URL (default: SQLite in the user data dir)")
+    parser.add_argument("--db", dest="serve_db", metavar="URL",
+                        help="database URL (default: SQLite in the user data dir)")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"bind address (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--receipt-keys", type=Path, metavar="DIR",
@@ -43,13 +49,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     inv.add_argument("--lang", choices=["lv", "en", "ru"], default="lv")
     inv.set_defaults(func=demo_invoices)
 
-    from gateway import applications
-
     apps = sub.add_parser("applications", help="applications received: export for the departments")
-    applications.configure_cli(apps)
+    configure_applications(apps)
 
 
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
+def configure_applications(parser: argparse.ArgumentParser) -> None:
+    """`kiosk gateway applications export` under the given `applications` parser."""
+    from gateway.settings import KEY_ENV
+
+    sub = parser.add_subparsers(dest="applications_command", metavar="COMMAND")
+    exp = sub.add_parser("export", help="CSV of applications with decrypted answers (personal data)")
+    exp.add_argument("--db", required=True, help="database URL, e.g. sqlite:///gateway.sqlite")
+    exp.add_argument("--out", required=True, help="output file (created mode 0600)")
+    exp.add_argument("--status", choices=["received", "awaiting_identity"])
+    exp.add_argument("--department")
+    exp.add_argument("--semicolon", action="store_true", help="';' separator for Latvian Excel")
+    exp.add_argument("--key-file", help=f"answers key (default ${KEY_ENV} or the data folder)")
+    exp.set_defaults(func=export_applications)
+
+
+def _engine(url: str | None) -> Engine:
     from gateway.db import make_engine, migrate
 
     engine = make_engine(url or default_db_url())
@@ -99,4 +118,20 @@ def demo_invoices(args: argparse.Namespace) -> int:
 
     paths = write_invoices(DEMO_INVOICES, args.out, fmt=args.format, lang=args.lang)
     print(f"{len(paths)} invoices written to {args.out}")
+    return 0
+
+
+def export_applications(args: argparse.Namespace) -> int:
+    from gateway.db import make_engine, session_factory
+    from gateway.services.applications import export_csv
+    from gateway.settings import ApplicationsSettings
+
+    cfg = ApplicationsSettings.load(key_file=Path(args.key_file) if args.key_file else None)
+    engine = make_engine(args.db)
+    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh, session_factory(engine)() as s:
+        n = export_csv(s, cfg, fh, status=args.status, department=args.department,
+                       delimiter=";" if args.semicolon else ",")
+    engine.dispose()
+    print(f"{n} applications written to {args.out}")
     return 0

@@ -114,7 +114,9 @@ def _build() -> list[DemoInvoice]:
                 used_checks.add(value)
                 return value
 
-    def add(notice: str, service: str, payer: str, total: int, paid: int, note: str = "", chk: str | None = None) -> None:
+    def add(
+        notice: str, service: str, payer: str, total: int, paid: int, note: str = "", chk: str | None = None
+    ) -> None:
         if service == "property-tax":
             start, end, dues = date(2026, 1, 1), date(2026, 12, 31), tuple(NIN_DUE)
             inst = _split(total, 4)

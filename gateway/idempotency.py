@@ -3,7 +3,9 @@
 The key is claimed in its own short transaction (so a concurrent duplicate sees "in flight" and gets
 409); the handler's work and the stored response then commit together in one transaction, so a
 posting and its key can never be separated. Retryable failures (503, 409 reserved, 429) free the key
-so the client's retry with the same key runs again; other answers are stored and replayed.
+so the client's retry with the same key runs again; other answers are stored and replayed. All of
+these transactions run one after another on the request's one session (docs/architecture.md, "API
+rules").
 """
 
 from __future__ import annotations
@@ -54,14 +56,15 @@ def _json(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=media, headers=headers)
 
 
-def _claim(sessions: sessionmaker[Session], kiosk_id: str, key: str, fp: str, now: datetime) -> JSONResponse | None:
+def _claim(s: Session, kiosk_id: str, key: str, fp: str, now: datetime) -> JSONResponse | None:
     """None when this request owns the key now; else the response to give instead."""
     for _attempt in range(3):
         try:
-            with sessions.begin() as s:
-                rec = s.get(IdempotencyRecord, (kiosk_id, key), with_for_update=True)
+            with s.begin():
+                rec = s.get(IdempotencyRecord, (kiosk_id, key), with_for_update=True, populate_existing=True)
                 if rec is None:
-                    s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp, state="in-flight", created_at=now))
+                    s.add(IdempotencyRecord(
+                        kiosk_id=kiosk_id, key=key, fingerprint=fp, state="in-flight", created_at=now))
                     return None
                 if rec.fingerprint != fp:
                     raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_REUSED)
@@ -76,13 +79,14 @@ def _claim(sessions: sessionmaker[Session], kiosk_id: str, key: str, fp: str, no
     raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
 
 
-def _forget(sessions: sessionmaker[Session], kiosk_id: str, key: str) -> None:
-    with sessions.begin() as s:
+def _forget(s: Session, kiosk_id: str, key: str) -> None:
+    with s.begin():
         s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.kiosk_id == kiosk_id, IdempotencyRecord.key == key))
 
 
 def _store(s: Session, kiosk_id: str, key: str, status: int, body: Any) -> None:
-    rec = s.get(IdempotencyRecord, (kiosk_id, key))
+    # Read afresh, not from the session's identity map: the record may have gone meanwhile.
+    rec = s.get(IdempotencyRecord, (kiosk_id, key), populate_existing=True)
     if rec is None:  # purged meanwhile; keep the answer anyway
         return
     rec.state = "done"
@@ -91,7 +95,7 @@ def _store(s: Session, kiosk_id: str, key: str, status: int, body: Any) -> None:
 
 
 def run(
-    sessions: sessionmaker[Session],
+    session: Session,
     *,
     kiosk_id: str,
     raw_key: str | None,
@@ -102,49 +106,38 @@ def run(
     handler: Handler,
     on_problem: Callable[[ProblemError], None] | None = None,
 ) -> JSONResponse:
+    """Answer `method path body` once per key: run `handler` in a transaction, or replay.
+
+    `session` must have no transaction open; `on_problem` runs (with none open either) when the
+    handler refuses, before the refusal is stored or the key freed.
+    """
     key = parse_key(raw_key)
     fp = fingerprint(method, path, body)
-    early = _claim(sessions, kiosk_id, key, fp, now)
+    early = _claim(session, kiosk_id, key, fp, now)
     if early is not None:
         return early
     try:
-        with sessions.begin() as s:
-            status, model = handler(s)
+        with session.begin():
+            status, model = handler(session)
             payload = model.model_dump(mode="json")
-            _store(s, kiosk_id, key, status, payload)
+            _store(session, kiosk_id, key, status, payload)
         return _json(status, payload)
     except ProblemError as exc:
         if on_problem is not None:
             on_problem(exc)
         if exc.retryable or exc.status >= 500:
-            _forget(sessions, kiosk_id, key)
+            _forget(session, kiosk_id, key)
         else:
-            with sessions.begin() as s:
-                _store(s, kiosk_id, key, exc.status, exc.body())
+            with session.begin():
+                _store(session, kiosk_id, key, exc.status, exc.body())
         raise
     except BaseException:
-        _forget(sessions, kiosk_id, key)
+        _forget(session, kiosk_id, key)
         raise
 
 
 def purge(sessions: sessionmaker[Session], now: datetime) -> int:
-    """Drop records past retention (30 days, standards §9)."""
+    """Drop records past retention (30 days)."""
     with sessions.begin() as s:
         res = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION))
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def run_request(
-    request: Any,
-    *,
-    kiosk_id: str,
-    raw_key: str | None,
-    body: BaseModel,
-    now: datetime,
-    handler: Handler,
-    on_problem: Callable[[ProblemError], None] | None = None,
-) -> JSONResponse:
-    """`run` for a FastAPI request: the gateway's sessions, method and path come from it."""
-    return run(request.app.state.gateway.sessions, kiosk_id=kiosk_id, raw_key=raw_key,
-               method=request.method, path=request.url.path, body=body, now=now,
-               handler=handler, on_problem=on_problem)

@@ -205,3 +205,37 @@ class FailedCheck(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApplicationRow(Base):
+    """A municipal application received from a kiosk; its answers are encrypted (`answers_enc`)."""
+
+    __tablename__ = "applications"
+    # Kept forever like payments' client_txn_id: an outbox replayed under a new key cannot
+    # register the same application twice.
+    __table_args__ = (UniqueConstraint("kiosk_id", "client_application_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration_no: Mapped[str] = mapped_column(String(20), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    location_code: Mapped[str] = mapped_column(ForeignKey("locations.code"))
+    client_application_id: Mapped[str] = mapped_column(String(64))
+    service_code: Mapped[str] = mapped_column(String(40), index=True)
+    form_version: Mapped[int] = mapped_column(Integer)
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # received | awaiting_identity
+    identity_assurance: Mapped[str] = mapped_column(String(24))
+    lang: Mapped[str] = mapped_column(String(2))
+    answers_enc: Mapped[str] = mapped_column(Text)
+    subject_hmac: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    confirmed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RegistrationCounter(Base):
+    """The last registration number given in a year (`KAC-<year>-<6 digits>`)."""
+
+    __tablename__ = "application_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)

@@ -25,7 +25,6 @@ DPI = 150
 PAGE = (1240, 1754)  # A4 at 150 dpi
 
 
-
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return ImageFont.truetype(str(fonts_dir() / name), size)
@@ -37,13 +36,17 @@ def epc_qr_image(payload: str, box: int = 6) -> Image.Image:
     qr.make(fit=True)
     if qr.version > 13:
         raise ValueError("EPC QR must fit version 13")
-    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = qr.make_image(fill_color="black", back_color="white").get_image()
+    return image.convert("RGB")
 
 
 def code128_image(content: str) -> Image.Image:
     writer = ImageWriter(dpi=DPI)
     code = barcode.get("code128", content, writer=writer)
-    return code.render({"module_width": 0.33, "module_height": 14.0, "quiet_zone": 6.5, "write_text": False})
+    image: Image.Image = code.render(
+        {"module_width": 0.33, "module_height": 14.0, "quiet_zone": 6.5, "write_text": False}
+    )
+    return image
 
 
 def creditor_of(inv: DemoInvoice) -> tuple[str, str, str, str]:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from common.schema import PROBLEM_MEDIA_TYPE, ErrorCode
+from common.schema import PROBLEM_MEDIA_TYPE, ErrorCode, Problem
 
 PROBLEM_BASE = "https://kac.cesis.lv/problems/"
 
@@ -106,13 +106,20 @@ def validation_errors(errors: Any) -> list[dict[str, str]]:
         code = str(err.get("type", "invalid"))
         ctx = err.get("ctx") or {}
         inner = ctx.get("error")
-        if isinstance(inner, Exception) and getattr(inner, "code", None):
-            code = inner.code
+        inner_code = getattr(inner, "code", None) if isinstance(inner, Exception) else None
+        if inner_code:
+            code = inner_code
         out.append({"pointer": pointer(loc), "code": code})
     return out
 
 
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: each status answered with a problem+json `Problem`."""
+    return {s: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for s in statuses}
+
+
 def install(app: FastAPI) -> None:
+    """Answer every error as problem+json: ours, validation, routing, database down, the rest."""
     @app.exception_handler(ProblemError)
     async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(exc)

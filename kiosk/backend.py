@@ -24,7 +24,7 @@ from kiosk.flows.application_flow import ApplicationService
 from kiosk.flows.payment import PaymentService, PaymentTimings
 from kiosk.forms.api_client import FormsApiClient
 from kiosk.gateway_client import GatewayClient
-from kiosk.journal import Journal
+from kiosk.journal import AsyncJournal, Journal
 from kiosk.terminal.lock import TerminalLock, lock_path
 from kiosk.terminal.service import TerminalService
 from printer.documents import Header
@@ -89,8 +89,7 @@ class Backend:
             if remaining:
                 log.warning("%d payment(s) need a person: see `kiosk journal list`", len(remaining))
             await self.applications.flush_outbox()
-            await asyncio.to_thread(self.journal.purge_personal_data,
-                                    self.config.journal.retention_days)
+            await AsyncJournal(self.journal).purge_personal_data(self.config.journal.retention_days)
         except Exception:
             log.exception("start-up recovery failed; the next payment retries it first")
         self.ready.set()
@@ -106,8 +105,8 @@ class Backend:
                 await self.payments.flush_outbox()
                 await self.applications.flush_outbox()
                 if self.clock.monotonic() - last_purge >= 24 * 3600:
-                    await asyncio.to_thread(self.journal.purge_personal_data,
-                                            self.config.journal.retention_days)
+                    await AsyncJournal(self.journal).purge_personal_data(
+                        self.config.journal.retention_days)
                     last_purge = self.clock.monotonic()
             except Exception:
                 log.exception("outbox retry failed; trying again later")
@@ -126,7 +125,7 @@ class Backend:
         await self.gateway.aclose()
         await self.forms_api.aclose()
         await self.terminal.driver.aclose()
-        self.journal.close()
+        await AsyncJournal(self.journal).close()
         if self.link is not None and self.link.close is not None:
             self.link.close()
         if self.terminal_lock is not None:
@@ -157,7 +156,8 @@ def open_backend(cfg: KioskConfig, *, link: GatewayLink, clock: Clock | None = N
     journal = Journal.open(journal_path(cfg), kiosk_id=cfg.kiosk.id,
                            generation=cfg.kiosk.generation, clock=clock)
     g = cfg.gateway
-    policy = dict(timeout_s=g.timeout_s, retries=g.retries, backoff_s=g.retry_backoff_s)
+    policy: dict[str, Any] = dict(timeout_s=g.timeout_s, retries=g.retries,
+                                  backoff_s=g.retry_backoff_s)
     gateway = GatewayClient(link.base_url, link.token,
                             transport=link.transport() if link.transport else None, **policy)
     forms_api = FormsApiClient(link.base_url, link.token,
@@ -180,10 +180,9 @@ def open_backend(cfg: KioskConfig, *, link: GatewayLink, clock: Clock | None = N
                                status_retry_s=t.status_retry_s,
                                recovery_deadline_s=t.recovery_deadline_s,
                                reservation_ttl_s=int(cfg.timeouts.reservation_ttl_s)),
-        terminal_id=t.poi_id)
+        terminal_id=t.poi_id, post_max_attempts=g.post_max_attempts)
     applications = ApplicationService(journal, forms_api, kiosk_id=cfg.kiosk.id,
-                                      location=cfg.kiosk.location_name, clock=clock,
-                                      dpo_contact=cfg.kiosk.dpo_contact)
+                                      location=cfg.kiosk.location_name, clock=clock)
     return Backend(config=cfg, clock=clock, journal=journal, gateway=gateway,
                    forms_api=forms_api, terminal=terminal, printer=printer, receipts=receipts,
                    payments=payments, applications=applications, link=link,

@@ -2,7 +2,8 @@
 
 Lines are invoices as the gateway showed them (already masked); the default amount is what is due
 now (the current instalment plus anything overdue), the full remaining balance is the option.
-Several payers in one cart are fine: lookup is by invoice, not by person (DESIGN §2).
+Several payers in one cart are fine: lookup is by invoice, not by person (docs/architecture.md,
+"Personal data and identifiers").
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class KioskSection(Section):
     # Data protection officer's contact, named in the privacy notice before an application is sent.
     dpo_contact: str = "Cēsu novada pašvaldības datu aizsardzības speciālists, dati@cesunovads.lv"
     # Bumped when a kiosk is re-provisioned (new disk), so receipt numbers and terminal
-    # ServiceIDs never repeat (DESIGN §3).
+    # ServiceIDs never repeat (docs/architecture.md, "Money and receipt states").
     generation: int = Field(default=1, ge=1, le=1295)
     data_dir: str = ""  # empty: the per-user data folder
     languages: list[Literal["lv", "en", "ru"]] = ["lv", "en", "ru"]
@@ -51,6 +51,9 @@ class GatewaySection(Section):
     retry_backoff_s: float = Field(default=0.5, ge=0)
     # How often postings and applications queued while the gateway was down are sent again.
     outbox_retry_s: float = Field(default=60.0, gt=0)
+    # A posting still failing after this many attempts goes to manual review (`kiosk journal
+    # list`); one the gateway refuses for good goes there at once.
+    post_max_attempts: int = Field(default=2880, ge=1)
 
 
 class TerminalSection(Section):

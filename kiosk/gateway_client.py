@@ -1,26 +1,22 @@
-"""The kiosk's HTTP client for the municipality's gateway (DESIGN §4).
+"""The kiosk's HTTP client for the municipality's gateway (docs/architecture.md, "API rules").
 
 Every state-changing call takes the caller's `idempotency_key`: the caller journals it before the
-call, and every retry here (network errors, 503, 409 in-flight) reuses it, so a posting is never
-doubled. Errors are one type, `GatewayError(code, ...)`; `error_message(code, lang)` turns a code into
-the plain sentence a resident sees.
+call, and every retry (network errors, 502-504, 409 in-flight; see `kiosk.http_policy`) reuses it,
+so a posting is never doubled. Errors are `GatewayError`s of three kinds — `GatewayRetryable`,
+`GatewayInvalid`, `GatewayRefused` — each with a stable `code`; `error_message(code, lang)` turns a
+code into the plain sentence a resident sees.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from common.i18n import N_, gettext
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
 from common.schema import (
-    API_PREFIX,
-    IDEMPOTENCY_HEADER,
     AllocationIn,
     ErrorCode,
     FieldError,
@@ -35,90 +31,27 @@ from common.schema import (
     PaymentLookupRequest,
     PaymentLookupResponse,
     PaymentRequest,
-    Problem,
     TerminalRef,
 )
+from kiosk.http_policy import GatewayError as GatewayError
+from kiosk.http_policy import GatewayHttp, gateway_error
+from kiosk.http_policy import GatewayInvalid as GatewayInvalid
+from kiosk.http_policy import GatewayRefused as GatewayRefused
+from kiosk.http_policy import GatewayRetryable as GatewayRetryable
 
 M = TypeVar("M", bound=BaseModel)
 
-# Statuses worth the same request again: the server may not have done it, or is still doing it.
-_RETRY_STATUSES = {502, 503, 504}
-_MAX_RETRY_AFTER_S = 5.0
-
-
-class GatewayError(Exception):
-    """A refusal or failure, by stable `code` (see common.schema.ErrorCode)."""
-
-    def __init__(
-        self,
-        code: str,
-        status: int = 0,
-        retryable: bool = False,
-        field_errors: list[FieldError] | None = None,
-        retry_after_s: float | None = None,
-    ) -> None:
-        self.code = code
-        self.status = status
-        self.retryable = retryable
-        self.field_errors = field_errors or []
-        self.retry_after_s = retry_after_s
-        super().__init__(f"{code} (HTTP {status})" if status else code)
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    raw = resp.headers.get("Retry-After")
-    if raw and raw.strip().isdigit():
-        return float(raw.strip())
-    return None
-
-
-def _to_error(resp: httpx.Response) -> GatewayError:
-    try:
-        problem = Problem.model_validate(resp.json())
-    except (ValueError, ValidationError):
-        retryable = resp.status_code >= 500
-        return GatewayError(ErrorCode.UNEXPECTED, resp.status_code, retryable, retry_after_s=_retry_after(resp))
-    return GatewayError(
-        problem.code, resp.status_code, problem.retryable, problem.errors, retry_after_s=_retry_after(resp)
-    )
-
 
 def _local_code_error(exc: CodeError, pointer: str) -> GatewayError:
-    return GatewayError(exc.code, 422, False, [FieldError(pointer=pointer, code=exc.code)])
+    return gateway_error(exc.code, 422, False, [FieldError(pointer=pointer, code=exc.code)])
 
 
-class GatewayClient:
-    """Async client; one instance per app, shares an httpx.AsyncClient (connection pool)."""
+class GatewayClient(GatewayHttp):
+    """Async client for invoices and payments; one instance per app (shares a connection pool).
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0,
-        retries: int = 3,
-        backoff_s: float = 0.5,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            transport=transport,
-            timeout=timeout_s,
-        )
-        self.retries = retries
-        self.backoff_s = backoff_s
-        self._sleep = sleep
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> GatewayClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    Timeouts, retries and Retry-After are `kiosk.http_policy.GatewayHttp`'s; defaults: 10 s, three
+    retries, 0.5 s back-off doubling.
+    """
 
     async def _request(
         self,
@@ -128,37 +61,8 @@ class GatewayClient:
         body: BaseModel | None = None,
         idempotency_key: str | None = None,
     ) -> M:
-        headers = {}
-        if idempotency_key is not None:
-            headers[IDEMPOTENCY_HEADER] = '"' + idempotency_key.replace('"', "") + '"'
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
-        last: GatewayError | None = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                wait = self.backoff_s * (2 ** (attempt - 1))
-                if last is not None and last.retry_after_s is not None:
-                    wait = max(wait, min(last.retry_after_s, _MAX_RETRY_AFTER_S))
-                await self._sleep(wait)
-            try:
-                resp = await self._http.request(method, API_PREFIX + path, json=payload, headers=headers)
-            except httpx.TransportError:
-                # Connect refused, timeout, connection dropped mid-answer: the request may or may
-                # not have been done; the same key makes the retry safe.
-                last = GatewayError(ErrorCode.GATEWAY_UNREACHABLE, 0, True)
-                continue
-            if resp.status_code < 400:
-                try:
-                    return out.model_validate(resp.json())
-                except (ValueError, ValidationError):
-                    raise GatewayError(ErrorCode.UNEXPECTED, resp.status_code, False) from None
-            err = _to_error(resp)
-            in_flight = resp.status_code == 409 and err.code == ErrorCode.IDEMPOTENCY_IN_FLIGHT
-            if resp.status_code in _RETRY_STATUSES or in_flight:
-                last = err
-                continue
-            raise err
-        assert last is not None
-        raise last
+        return await self.send(method, path, out.model_validate, json=payload, idempotency_key=idempotency_key)
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -247,7 +151,8 @@ class GatewayClient:
 
 _MESSAGES: dict[str, str] = {
     ErrorCode.INVOICE_NOT_FOUND: N_(
-        "We could not find an invoice with this notice number and check value. Please check both numbers on your invoice."
+        "We could not find an invoice with this notice number and check value. "
+        "Please check both numbers on your invoice."
     ),
     ErrorCode.INVOICE_ALREADY_PAID: N_("This invoice has already been paid. Nothing more is due."),
     ErrorCode.INVOICE_RESERVED: N_(
@@ -269,7 +174,9 @@ _MESSAGES: dict[str, str] = {
         "This code could not be read as an invoice. Please scan the code on your invoice or type the numbers."
     ),
     ErrorCode.INTENT_NOT_FOUND: N_("This payment has expired. Please start again."),
-    ErrorCode.UNAUTHENTICATED: N_("This kiosk is not connected to the municipality's system. Please ask the librarian."),
+    ErrorCode.UNAUTHENTICATED: N_(
+        "This kiosk is not connected to the municipality's system. Please ask the librarian."
+    ),
     ErrorCode.UNEXPECTED: N_("Something went wrong. Please try again or ask the librarian."),
 }
 

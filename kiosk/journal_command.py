@@ -1,7 +1,10 @@
 """`kiosk journal list | resolve`: the review list until assisted mode has its screens.
 
-`list` shows unfinished, unknown-outcome and awaiting-confirmation payments and failed prints;
-`resolve ID --reason TEXT --as {approved,void}` closes a manual-review case by hand, and
+`list` shows unfinished, unknown-outcome and awaiting-confirmation payments and failed prints, and
+under each manual-review case the reason it is there (an unknown outcome, a posting the gateway
+refused for good or that failed too often);
+`resolve ID --reason TEXT --as {approved,void}` closes a manual-review case by hand (approved: the
+kiosk posts it again at its next start), and
 `--as reversed` a REVERSAL_PENDING one the terminal could not confirm (checked with the acquirer);
 logged in the journal's audit trail with the reason.
 """
@@ -80,6 +83,8 @@ def list_entries(args: argparse.Namespace) -> int:
         print(f"{e.client_txn_id[:8]:<10} {e.created_at:%Y-%m-%d %H:%M:%S} "
               f"{format_eur(e.amount_cents, group=' '):>12} {e.money_state:<17} "
               f"{e.receipt_state:<13} {e.reference_code:<10} {e.receipt_no or '-':<22} {_flags(e)}")
+        if e.money_state is MoneyState.MANUAL_REVIEW and e.note:
+            print(f"{'':<10} reason: {e.note}")
     return 0
 
 

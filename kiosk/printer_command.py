@@ -6,6 +6,11 @@ import argparse
 import asyncio
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the printer stack loads only when a command runs
+    from kiosk.config import KioskConfig
+    from printer.service import ReceiptPrinter
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     t.set_defaults(func=cmd_test)
 
 
-def _service(args: argparse.Namespace):  # -> tuple[KioskConfig, ReceiptPrinter] | None
+def _service(args: argparse.Namespace) -> tuple[KioskConfig, ReceiptPrinter] | None:
     from kiosk.config import ConfigError, load
     from printer.models import UnknownModelError
     from printer.service import ReceiptPrinter
@@ -46,8 +51,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from printer.devices import PrintError
     from printer.documents import Header, SelfTestPage
+    from printer.transports import PreviewDevice, PrintError
 
     got = _service(args)
     if got is None:
@@ -63,6 +68,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"NOT PRINTED: {exc.reason}" + (f" ({exc.detail})" if exc.detail else ""), file=sys.stderr)
         print(f"the job stays in {svc.spool.pending_dir}", file=sys.stderr)
         return 1
-    where = f" into {svc.printer.device.folder}" if svc.printer.is_preview else ""
+    device = svc.printer.device
+    where = f" into {device.folder}" if isinstance(device, PreviewDevice) else ""
     print(f"printed test page {job_id}{where}: {len(job.escpos)} bytes on model {svc.model.name}")
     return 0

@@ -2,8 +2,8 @@
 
 espeak-ng (lv, ru, en voices) through an asyncio subprocess when it is installed and speech is
 enabled in `[accessibility]`; otherwise a silent backend that only remembers what it was asked to
-say (the tests read that). Plyer's Linux TTS is avoided on purpose (kivy.md §4: no language
-argument, broken flite branch).
+say (the tests read that). Plyer's Linux TTS is avoided on purpose: it takes no language argument
+and its flite branch is broken.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Plain Python (no Kivy): the screens show and change it, the idle reset wipes it. The visit object
 lives as long as the app and is reset in place, so observers (the UI) stay attached across visits.
 Money work does not belong here: posting, recovery and printing run in long-lived services, so an
-idle reset can never cancel them (DESIGN §3). Tasks started here are the visit's own (a lookup,
-a speech utterance) and are cancelled with it.
+idle reset can never cancel them (docs/architecture.md, "Money and receipt states"). Tasks started
+here are the visit's own (a lookup, a speech utterance) and are cancelled with it.
 """
 
 from __future__ import annotations

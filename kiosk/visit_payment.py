@@ -1,24 +1,29 @@
-"""One visit's payment path in plain Python: the cart, the digits typed, and finding invoices.
+"""One visit's payment path in plain Python: the cart, the digits typed, finding invoices, paying.
 
 Lives in `Visit.data` under PAYMENT_KEY, so the idle reset (`Visit.wipe`) forgets the cart and the
-typed digits with everything else of the visit. Screens call `find_typed` / `find_scanned` and show
-the returned code's message; no Kivy here, so the rules (what a repeated scan does, which errors
-look alike) are tested without a window.
+typed digits with everything else of the visit. Screens call `find_typed` / `find_scanned` /
+`pay_cart` and show the returned code's message or result; no Kivy here, so the rules (what a
+repeated scan does, which errors look alike, when the cart is emptied) are tested without a window
+(docs/architecture.md, "Screens").
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from common.i18n import N_, gettext
 from common.invoice_codes import CHECK_LEN, NOTICE_LEN
 from common.schema import InvoiceView
 from kiosk.cart import Cart, CartError
 from kiosk.flows.payment import MESSAGES as PAYMENT_MESSAGES
+from kiosk.flows.payment import PaymentResult, Verdict
 from kiosk.flows.payment import message as payment_message
 from kiosk.gateway_client import GatewayError, error_message
+
+log = logging.getLogger(__name__)
 
 PAYMENT_KEY = "payment"
 # The scan payload of an "outcome unknown" slip (printer.documents.OutcomeUnknownSlip).
@@ -98,10 +103,27 @@ class PaymentVisit:
 
 def payment_visit(visit: Any) -> PaymentVisit:
     """This visit's payment state (made on first use; gone when the visit is wiped)."""
-    pv = visit.data.get(PAYMENT_KEY)
+    pv: PaymentVisit | None = visit.data.get(PAYMENT_KEY)
     if pv is None:
         pv = visit.data[PAYMENT_KEY] = PaymentVisit()
     return pv
+
+
+class Payments(Protocol):
+    async def pay(self, cart: Cart, *, lang: str) -> PaymentResult: ...
+
+
+async def pay_cart(payments: Payments, cart: Cart, *, lang: str) -> PaymentResult | None:
+    """Pay the cart by card. A paid cart is emptied, so a "try again" can never pay these invoices
+    twice. None when the payment service failed unexpectedly (the outcome screen says so)."""
+    try:
+        result = await payments.pay(cart, lang=lang)
+    except Exception:
+        log.exception("payment failed unexpectedly")
+        return None
+    if result.verdict is Verdict.PAID:
+        cart.clear()
+    return result
 
 
 def _code_of(exc: Exception) -> str:

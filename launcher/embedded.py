@@ -2,9 +2,10 @@
 
 The only module that imports both the kiosk and the gateway (docs/architecture.md, "Layers").
 
-With no gateway URL configured the kiosk still speaks HTTP (docs/architecture.md, "The embedded demo"): same client, same problem+json,
-same idempotency, on a local SQLite file `data_dir/gateway.sqlite3` migrated and demo-seeded on first
-run, with the demo kiosk registered under a token kept in `data_dir/gateway-token` (mode 0600).
+With no gateway URL configured the kiosk still speaks HTTP (docs/architecture.md, "The embedded
+demo"): same client, same problem+json, same idempotency, on a local SQLite file
+`data_dir/gateway.sqlite3` migrated and demo-seeded on first run, with the demo kiosk registered
+under a token kept in `data_dir/gateway-token` (mode 0600).
 """
 
 from __future__ import annotations
@@ -67,9 +68,10 @@ def _read_or_make_token(path: Path) -> tuple[str, bool]:
 
 def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     """Open (creating on first run) the demo gateway in data_dir."""
-    from gateway import admin, applications, demo_data
+    from gateway import admin, demo_data
     from gateway.app import create_app
     from gateway.db import session_factory
+    from gateway.deps import configure_applications
     from gateway.models import Kiosk
 
     data_dir = Path(data_dir)
@@ -77,7 +79,7 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     db_path = data_dir / DB_NAME
     app = create_app(f"sqlite:///{db_path}", clock=clock, demo_receipts=True)
     # The demo's answers key lives with its database, not in the user's home folder.
-    applications.configure(app, key_file=data_dir / "gateway-applications.key")
+    configure_applications(app, key_file=data_dir / "gateway-applications.key")
     engine = app.state.gateway.engine
     token, _new = _read_or_make_token(data_dir / TOKEN_NAME)
     with session_factory(engine).begin() as s:
@@ -139,7 +141,8 @@ class _DeferredTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._inner is None:
-            gateway = self.owner._gateway or await asyncio.to_thread(self.owner.open)
+            # Opening is idempotent and cheap once done; the first time it takes about a second.
+            gateway = await asyncio.to_thread(self.owner.open)
             self._inner = httpx.ASGITransport(app=gateway.app)
         return await self._inner.handle_async_request(request)
 
@@ -166,11 +169,11 @@ GALLERY_TODAY = date(2026, 4, 20)  # between NĪN instalments: "due now" differs
 def demo_view(notice: str, today: date = GALLERY_TODAY) -> InvoiceView:
     """The invoice as the demo gateway would show it, built from the demo data directly."""
     from gateway.demo_data import CREDITORS, demo_invoice
-    from gateway.invoices import due_now, instalment_views, mask_name
+    from gateway.services.invoices import due_now, instalment_views, mask_name
 
     d = demo_invoice(notice)
     insts = [SimpleNamespace(seq=i + 1, due_date=dd, amount_cents=a)
-             for i, (dd, a) in enumerate(zip(d.due_dates, d.instalments))]
+             for i, (dd, a) in enumerate(zip(d.due_dates, d.instalments, strict=True))]
     inv = SimpleNamespace(total_cents=d.total_cents, paid_cents=d.paid_cents, instalments=insts,
                           period_end=d.period_end)
     now_cents, due = due_now(inv, today)  # type: ignore[arg-type]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import singledispatch
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.money import format_eur
 from common.service_names import service_name
@@ -27,7 +27,6 @@ from printer.documents import (
 from printer.layout import Layout, Op
 from printer.models import PrinterModel
 
-RIGA = ZoneInfo("Europe/Riga")
 LATVIAN_LETTERS = "āčēģīķļņšūž ĀČĒĢĪĶĻŅŠŪŽ"
 CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"

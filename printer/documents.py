@@ -42,7 +42,7 @@ class CashPayment:
 
 @dataclass(frozen=True)
 class PaymentReceipt:
-    """MAKSĀJUMA APLIECINĀJUMS (DESIGN §6). `pending` = POST_PENDING (awaiting confirmation);
+    """MAKSĀJUMA APLIECINĀJUMS (docs/architecture.md, "Receipts"). `pending` = POST_PENDING (awaiting confirmation);
     `reprinted_at` set = a DUBLIKĀTS with the same number."""
 
     header: Header

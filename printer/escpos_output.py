@@ -1,7 +1,7 @@
 """ESC/POS bytes from layout ops, built in a fresh python-escpos `Dummy` (one job = one write).
 
 Text is encoded here, not by python-escpos's MagicEncode: 3.1 forgets the active page after INIT
-and picks pages by its own sort order (receipts.md §2). Each line goes out in the model's fixed
+and picks pages by its own sort order (docs/architecture.md, "Receipts"). Each line goes out in the model's fixed
 Latvian page, else its Russian page, each selected with a raw `ESC t n`; a line neither page can
 encode is printed as a raster line. Images always use `bitImageRaster` (GS v 0): `graphics`
 corrupts fragments over 64 KB in 3.1.
@@ -46,12 +46,12 @@ from printer.layout import (  # noqa: E402
     Text,
     line_string,
 )
-from printer.layout import Image as ImageOp
+from printer.layout import Image as ImageOp  # noqa: E402
 from printer.models import PrinterModel  # noqa: E402
 from printer.raster import line_image, op_image, render_strip, split_at_cuts  # noqa: E402
 
 ESC_T = b"\x1bt"
-FRAGMENT_ROWS = 256  # cheap 58 mm printers garble taller GS v 0 blocks (receipts.md §3)
+FRAGMENT_ROWS = 256  # cheap 58 mm printers garble taller GS v 0 blocks
 _SPACES = {"\u00a0": " ", "\u202f": " ", "\u2009": " "}
 
 
@@ -91,6 +91,12 @@ class _Writer:
     def image(self, img: Image.Image) -> None:
         self.p.image(img, impl="bitImageRaster", fragment_height=FRAGMENT_ROWS)
 
+    def raster(self, op: Op) -> None:
+        """An op drawn as pixels (this model has no native command for it)."""
+        img = op_image(op, self.model.columns, self.model.dots)
+        if img is not None:  # only a cut has no picture, and cuts are sent as commands
+            self.image(img)
+
     def set_style(self, bold: bool, size: str) -> None:
         if self.style == (bold, size):
             return
@@ -120,7 +126,7 @@ class _Writer:
             self.p.set(align="left")
             self.p._raw(b"\n")
         else:
-            self.image(op_image(op, self.model.columns, self.model.dots))
+            self.raster(op)
 
     def barcode(self, op: Barcode) -> None:
         if self.model.native_barcode:
@@ -130,7 +136,7 @@ class _Writer:
             self.p.set(align="left")
             self.p._raw(b"\n")
         else:
-            self.image(op_image(op, self.model.columns, self.model.dots))
+            self.raster(op)
 
     def cut(self, op: Cut) -> None:
         self.p.cut(mode="PART" if op.partial and self.model.partial_cut else "FULL")
@@ -154,7 +160,7 @@ def render_escpos(ops: Sequence[Op], model: PrinterModel, *, kick_drawer: bool =
             elif isinstance(op, Barcode):
                 w.barcode(op)
             elif isinstance(op, ImageOp):
-                w.image(op_image(op, model.columns, model.dots))
+                w.raster(op)
             elif isinstance(op, Feed):
                 w.p._raw(b"\n" * op.lines)
             elif isinstance(op, Cut):

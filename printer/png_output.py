@@ -30,7 +30,7 @@ def render_preview(ops: Sequence[Op], model: PrinterModel) -> Image.Image:
         draw.rectangle([10, y, 10 + width - 1, y + h - 1], fill=PAPER)
         # Multiply the 1-bit print onto the paper colour.
         ink = Image.new("RGB", piece.size, (20, 20, 30))
-        out.paste(ink, (10 + MARGIN, y + 16), Image.eval(piece, lambda v: 255 - v))
+        out.paste(ink, (10 + MARGIN, y + 16), piece.point(lambda v: 255 - v))
         y += h
         if i < len(pieces) - 1:
             for x in range(10, 10 + width, 12):

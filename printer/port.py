@@ -8,12 +8,11 @@ the same QR and the next receipt chains to the previous signature (`prev8`).
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from common.files import atomic_write
 from common.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, b64u, sign, unb64u
 from printer.documents import (
     CardPayment,
@@ -25,12 +24,7 @@ from printer.documents import (
     PaymentReceipt,
 )
 from printer.service import ReceiptPrinter
-
-
-@dataclass(frozen=True)
-class PrinterHealthInfo:
-    ok: bool
-    reason: str = ""
+from printer.status import PrinterHealth
 
 
 def _period(line: dict[str, Any]) -> str:
@@ -58,9 +52,8 @@ class SignatureStore:
         folder.mkdir(parents=True, exist_ok=True)
 
     def _write(self, name: str, obj: dict[str, Any]) -> None:
-        tmp = self.folder / (name + ".tmp")
-        tmp.write_text(json.dumps(obj), "utf-8")
-        os.replace(tmp, self.folder / name)
+        # Fsynced: `last.json` is the chain head; losing it would fork the `prev8` chain.
+        atomic_write(self.folder / name, json.dumps(obj).encode("utf-8"))
 
     def get(self, receipt_no: str) -> dict[str, Any] | None:
         path = self.folder / f"{receipt_no}.json"
@@ -85,9 +78,9 @@ class JournalReceiptPort:
         self.demo = demo or signer.demo
         self.signatures = SignatureStore(printer.spool.folder / "signatures")
 
-    async def health(self) -> PrinterHealthInfo:
+    async def health(self) -> PrinterHealth:
         st = await self.printer.status()
-        return PrinterHealthInfo(ok=st.ready, reason="" if st.ready else st.state.value)
+        return PrinterHealth(ok=st.ready, reason="" if st.ready else st.state.value)
 
     def payment_document(self, entry: Any, *, duplicate: bool, awaiting_confirmation: bool) -> PaymentReceipt:
         invoices = invoice_lines(entry.data)

@@ -59,9 +59,9 @@ def line_image(op: LineOp, columns: int, dots: int) -> Image.Image:
         hd = ImageDraw.Draw(half)
         hd.fontmode = "1"
         hd.text((0, 3), text, font=font, fill=0)
-        img = half.resize((dots, LINE_H), Image.NEAREST)
+        img = half.resize((dots, LINE_H), Image.Resampling.NEAREST)
     if size in ("tall", "big"):
-        img = img.resize((dots, LINE_H * 2), Image.NEAREST)
+        img = img.resize((dots, LINE_H * 2), Image.Resampling.NEAREST)
     return img
 
 

@@ -5,13 +5,33 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Protocol
 
-from printer.devices import Printer, PrintError, open_printer, spool_dir
+from printer.devices import Printer, PrintError, PrinterSettings, open_printer, spool_dir
 from printer.documents import Document
 from printer.models import PrinterModel, get_model
 from printer.render import RenderedJob, render
 from printer.spool import Spool
 from printer.status import PrinterStatus
+
+
+class ReceiptSettings(PrinterSettings, Protocol):
+    """`[printer]` as a whole: the device, plus which model's layout and code pages to use."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def models_file(self) -> str: ...
+    @property
+    def raster_only(self) -> bool: ...
+
+
+class KioskSettings(Protocol):
+    """What a receipt printer needs of `kiosk.config.KioskConfig`."""
+
+    @property
+    def printer(self) -> ReceiptSettings: ...
+    def data_dir(self) -> Path: ...
 
 
 class ReceiptPrinter:
@@ -21,10 +41,10 @@ class ReceiptPrinter:
         self.model = model
 
     @classmethod
-    def from_config(cls, config: object) -> ReceiptPrinter:
+    def from_config(cls, config: KioskSettings) -> ReceiptPrinter:
         """From a `kiosk.config.KioskConfig` (its [printer] section and data dir)."""
-        section = config.printer  # type: ignore[attr-defined]
-        data_dir = config.data_dir()  # type: ignore[attr-defined]
+        section = config.printer
+        data_dir = config.data_dir()
         model = get_model(section.model, section.models_file or None)
         if section.raster_only:
             model = model.with_raster_only()

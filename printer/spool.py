@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.files import atomic_write
+from printer.devices import Printer, PrintError
+
 _JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
 
 
@@ -26,15 +29,6 @@ class SpoolEntry:
         return spool.pending_dir / f"{self.job_id}.bin"
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class Spool:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
@@ -49,14 +43,14 @@ class Spool:
             raise ValueError(f"bad job id {job_id!r}")
         entry = SpoolEntry(job_id=job_id, kind=kind, created_at=datetime.now(UTC).isoformat(),
                            preview_png=preview_png is not None)
-        _write(self.pending_dir / f"{job_id}.bin", data)
+        atomic_write(self.pending_dir / f"{job_id}.bin", data)
         if preview_png is not None:
-            _write(self.pending_dir / f"{job_id}.png", preview_png)
+            atomic_write(self.pending_dir / f"{job_id}.png", preview_png)
         self._save(entry)
         return entry
 
     def _save(self, entry: SpoolEntry) -> None:
-        _write(self.pending_dir / f"{entry.job_id}.json", json.dumps(asdict(entry)).encode("utf-8"))
+        atomic_write(self.pending_dir / f"{entry.job_id}.json", json.dumps(asdict(entry)).encode("utf-8"))
 
     def get(self, job_id: str) -> SpoolEntry:
         path = self.pending_dir / f"{job_id}.json"
@@ -88,14 +82,12 @@ class Spool:
             if src.exists():
                 os.replace(src, self.printed_dir / src.name)
 
-    async def reprint(self, job_id: str, printer: object) -> None:
+    async def reprint(self, job_id: str, printer: Printer) -> None:
         """Send a pending job again (same bytes); on success it leaves the pending list.
         Raises printer.devices.PrintError (the job stays pending, attempts counted)."""
-        from printer.devices import PrintError
-
         data = self.data(job_id)
         try:
-            await printer.print_job(data, name=job_id)  # type: ignore[attr-defined]
+            await printer.print_job(data, name=job_id)
         except PrintError as exc:
             self.mark_failed(job_id, exc.reason)
             raise

@@ -1,4 +1,4 @@
-"""Printer status from DLE EOT real-time replies (receipts.md §5), parsed strictly: an empty or
+"""Printer status from DLE EOT real-time replies (docs/architecture.md, "Receipts"), parsed strictly: an empty or
 malformed reply means "not ready", never "OK" (python-escpos 3.1's paper_status() says OK then)."""
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ class PrinterStatus:
 
     def message(self, lang: str = "lv") -> str:
         return gettext(_MESSAGES[self.state], lang)
+
+
+@dataclass(frozen=True)
+class PrinterHealth:
+    """What the payment flow asks before money moves: may a receipt be printed now?"""
+
+    ok: bool
+    reason: str = ""  # a PrinterState value (paper_out, cover_open, offline, ...) when not ok
 
 
 def valid_reply(reply: bytes) -> bool:

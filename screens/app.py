@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
-    """Kivy settings that must be in place before the window exists (kivy.md §1, §2)."""
+    """Kivy settings that must be in place before the window exists (docs/architecture.md, "Screens")."""
     display = cfg.display
     Config.set("graphics", "width", str(display.width_px))
     Config.set("graphics", "height", str(display.height_px))
@@ -38,13 +38,13 @@ def configure_kivy(cfg: KioskConfig, *, windowed: bool = False) -> None:
     # Never pop Kivy's virtual keyboard: the screens draw their own keypads.
     Config.set("kivy", "keyboard_mode", "system")
     # Exactly one input path: SDL's mouse events. A second provider (mtdev/hidinput through
-    # probesysfs) would deliver every tap twice (kivy.md §2).
+    # probesysfs) would deliver every tap twice (docs/architecture.md, "Screens").
     for key, _value in Config.items("input"):
         Config.remove_option("input", key)
     Config.set("input", "mouse", "mouse,disable_multitouch,disable_hover")
 
 
-# Kivy modules that would create the window on import come after Config (kivy.md §1).
+# Kivy modules that would create the window on import come after Config (docs/architecture.md, "Screens").
 from kivy.app import App
 from kivy.base import EventLoop, ExceptionHandler, ExceptionManager
 from kivy.clock import Clock

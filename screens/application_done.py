@@ -9,6 +9,9 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
+from kiosk.flows.application_flow import Acknowledgement, Status
+from kiosk.visit_application import application_visit
+from printer.application_port import PrintedAck
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR
 
@@ -17,6 +20,7 @@ TITLES = {
     "will_be_sent": N_("Your application is saved"),
     "awaiting_identity": N_("Please sign the printed application"),
 }
+NOT_PRINTED = N_("The paper could not be printed. Please ask the librarian for a copy.")
 
 
 @register_screen
@@ -39,8 +43,8 @@ class ApplicationDoneScreen(KioskScreen):
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.show_back = False
-        self.ack: Any = None
-        self.printed: Any = None
+        self.ack: Acknowledgement | None = None
+        self.printed: PrintedAck | None = None
         TR.bind(_=lambda *_a: self._texts())
 
     def reset(self) -> None:
@@ -50,7 +54,7 @@ class ApplicationDoneScreen(KioskScreen):
         self.print_message = self.preview = ""
         self.printing = self.print_ok = False
 
-    def show_acknowledgement(self, ack: Any) -> None:
+    def show_acknowledgement(self, ack: Acknowledgement) -> None:
         self.ack = ack
         self.printed = None
         self.preview = ""
@@ -58,8 +62,8 @@ class ApplicationDoneScreen(KioskScreen):
         self.print_ok = False
         self._texts()
 
-    def show_printed(self, printed: Any) -> None:
-        """`printer.application_port.PrintedAck`, or None when printing failed outright."""
+    def show_printed(self, printed: PrintedAck | None) -> None:
+        """None when printing failed outright."""
         self.printed = printed
         self.printing = False
         self.print_ok = bool(printed and printed.printed)
@@ -76,8 +80,6 @@ class ApplicationDoneScreen(KioskScreen):
         # The fixed wording follows a language switch; the form's own texts stay as sent.
         self.status_text = dataclasses.replace(ack, lang=TR.lang).status_text()
         self.service_notice = ack.service_notice
-        from printer.application_port import NOT_PRINTED
-
         if self.printing:
             self.print_message = TR._("Printing your paper…")
         elif self.printed is not None and self.printed.printed:
@@ -104,27 +106,11 @@ class ApplicationDoneScreen(KioskScreen):
                                                               "awaiting_identity"))]
 
 
-def _demo_done(screen: ApplicationDoneScreen, service_code: str, status: str) -> None:
+def _demo_done(screen: ApplicationDoneScreen, service_code: str, status: Status) -> None:
     """A real acknowledgement of the demo answers, and its paper rendered like the preview printer."""
-    import tempfile
-    from pathlib import Path
+    from screens.form_step import demo_wizard
 
-    from printer.application_port import PrintedAck, ack_document, status_base
-    from printer.render import render
-    from screens.form_step import demo_flow
-
-    flow = demo_flow(screen, service_code)
-    service = screen.services.backend.applications
-    now = service.clock.now()
-    reg = "KAC-2026-000318" if status == "received" else None
-    ack = service.acknowledgement(flow.form, flow.submitted_answers(), flow.lang, "7F3A9C21D0",
-                                  now, status, reg)
-    backend = screen.services.backend
-    doc = ack_document(ack, backend.receipts.header,
-                       status_url_base=status_base(screen.services.config.printer.verify_url_base),
-                       demo=True)
-    png = render(doc, backend.printer.model, ack.lang).png()
-    path = Path(tempfile.mkdtemp(prefix="kac-ack-")) / f"ack-{status}-{ack.lang}.png"
-    path.write_bytes(png)
+    demo_wizard(screen, service_code)
+    ack, printed = application_visit(screen.services).sample_acknowledgement(status)
     screen.show_acknowledgement(ack)
-    screen.show_printed(PrintedAck("demo", True, path))
+    screen.show_printed(printed)

@@ -3,7 +3,7 @@
 A screen is a `KioskScreen` subclass in a module of the `screens` package, decorated with
 `@register_screen`. The shell imports every module of the package (`discover()`), builds each
 registered screen ONCE and calls `reset()` on all of them at the end of every visit; a screen is
-never rebuilt (rebuilding leaks memory over weeks, kivy.md §3). A `<module>.kv` file beside the
+never rebuilt (rebuilding leaks memory over weeks; docs/architecture.md, "Screens"). A `<module>.kv` file beside the
 module is loaded once, automatically, and holds layout only.
 
     @register_screen
@@ -26,7 +26,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty
@@ -35,8 +35,18 @@ from kivy.uix.screenmanager import Screen
 
 import screens.widgets  # noqa: F401  (kv globals `tr`/`theme`, fonts, shared widget rules)
 
-if TYPE_CHECKING:
-    from screens.shell import Shell
+
+class ScreenHost(Protocol):
+    """What the base needs of the shell around a screen (`screens.shell.Shell`). A protocol, not an
+    import: the shell imports this module to build the screens (docs/architecture.md, "Layers")."""
+
+    services: Any
+
+    def speak(self, text: str) -> None: ...
+
+    def go(self, name: str) -> None: ...
+
+    def back(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class KioskScreen(Screen):
     show_librarian = BooleanProperty(True)
     shell = ObjectProperty(None, rebind=True)
 
-    def __init__(self, shell: Shell, **kw: Any) -> None:
+    def __init__(self, shell: ScreenHost, **kw: Any) -> None:
         super().__init__(name=self.screen_name, **kw)
         self.shell = shell
 

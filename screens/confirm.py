@@ -8,13 +8,13 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import N_, gettext
+from common.service_names import service_name
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, demo_cart, eur
-from common.service_names import service_name
 from screens.widgets import TR
 
-DEBOUNCE_S = 1.0  # a second tap within this time is the same tap (kivy.md §2: double touches)
+DEBOUNCE_S = 1.0  # a second tap within this time is the same tap: a bouncing finger never pays twice
 
 
 @register_screen

@@ -1,7 +1,7 @@
 """Bundled fonts: Roboto for text (Latvian + Cyrillic), DejaVuSans for symbols.
 
 Registering the bundled Roboto under Kivy's default name "Roboto" makes it the global font of
-every Label and TextInput. The SDL2 text provider has no per-glyph fallback (kivy.md §4), so
+every Label and TextInput. The SDL2 text provider has no per-glyph fallback, so
 symbols Roboto lacks (arrows, check marks) are drawn with "KioskSymbols" via markup.
 """
 

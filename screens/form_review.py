@@ -10,7 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from common.i18n import N_
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR
-from screens.wizard import flow_of, show
+from screens.wizard import show, wizard_of
 
 
 class ReviewRow(BoxLayout):
@@ -41,14 +41,14 @@ class FormReviewScreen(KioskScreen):
         self.form_title = ""
 
     def refresh(self) -> None:
-        flow = flow_of(self.services)
+        wizard = wizard_of(self.services)
         box = self.ids.answers_box
         box.clear_widgets()
         self.rows = {}
-        if flow is None:
+        if wizard is None:
             return
-        self.form_title = flow.title()
-        for item in flow.review_items():
+        self.form_title = wizard.title()
+        for item in wizard.review_items():
             row = ReviewRow(step_id=item.step_id, code=item.code, label=item.label,
                             value=item.value)
             row.screen = self
@@ -57,10 +57,10 @@ class FormReviewScreen(KioskScreen):
         self.ids.scroll.scroll_y = 1
 
     def change(self, step_id: str, code: str) -> None:
-        flow = flow_of(self.services)
-        if flow is None:
+        wizard = wizard_of(self.services)
+        if wizard is None:
             return
-        flow.change(step_id)
+        wizard.change(step_id)
         step = self.shell.screens["form_step"]
         step.begin_at(code)
         show(self.shell, "form_step")
@@ -74,8 +74,8 @@ class FormReviewScreen(KioskScreen):
         show(self.shell, "privacy")
 
     def go_back(self) -> None:
-        flow = flow_of(self.services)
-        if flow is None or not flow.back():
+        wizard = wizard_of(self.services)
+        if wizard is None or not wizard.back():
             show(self.shell, "application")
             return
         step = self.shell.screens["form_step"]
@@ -88,7 +88,7 @@ class FormReviewScreen(KioskScreen):
 
 
 def _demo_review(screen: FormReviewScreen) -> None:
-    from screens.form_step import demo_flow
+    from screens.form_step import demo_wizard
 
-    demo_flow(screen, "heating-allowance")
+    demo_wizard(screen, "heating-allowance")
     screen.refresh()

@@ -1,13 +1,14 @@
-"""One question per screen: the current field of the flow's current step.
+"""One question per screen: the current field of the wizard's current step.
 
 A KF1 step may hold several fields; the screen shows them one at a time (`field_index`) and calls
-`flow.next()` after the step's last one, so the flow's routing and step checks stay the only
-rules. Each answer is checked by `flow.set_answer` when Next is pressed and its translated message
+`wizard.next()` after the step's last one, so the wizard's routing and step checks stay the only
+rules. Each answer is checked by `wizard.set_answer` when Next is pressed and its translated message
 is shown under the answer. Back goes to the previous question and keeps what was typed.
 
-Inputs by datatype: the letter keyboard (Latvian/Russian) for text, e-mail and IBAN; the numeric
-keypad for numbers, amounts, phone numbers, personal and cadastral codes; the keypad with a
-DD.MM.YYYY mask for dates; big toggles for choices and yes/no; nothing for information.
+Inputs by the field type's input kind (`common.forms.field_types`): the letter keyboard
+(Latvian/Russian) for text, e-mail and IBAN; the numeric keypad for numbers, amounts, phone numbers,
+personal and cadastral codes; the keypad with a DD.MM.YYYY mask for dates; big toggles for choices
+and yes/no; nothing for information.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, St
 
 from common.forms.definition import FieldDef
 from common.i18n import N_
+from kiosk.flows.application_wizard import ApplicationWizard
+from kiosk.visit_application import application_visit, shipped_forms
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.keyboard import LetterKeyboard, NumPad
 from screens.widgets import TR, KToggle
-from screens.wizard import abandon, flow_of, show
+from screens.wizard import abandon, show, wizard_of
 
-KEYBOARD_TYPES = {"string", "text", "address", "email", "iban", "datetime"}
-NUMPAD_EXTRA = {"integer": "", "cadastral_number": "", "number": ",", "decimal": ",",
-                "amount": ",", "phone": "+", "personal_code": "-"}
 DISPLAY_TAIL = 160  # characters of a long answer shown in the answer box (the end, where typing is)
 
 
@@ -88,7 +88,7 @@ class FormStepScreen(KioskScreen):
 
     def _on_language(self, *_args: Any) -> None:
         self.keyboard.reset(TR.lang)
-        if self.field is not None and flow_of(self.services) is not None:
+        if self.field is not None and wizard_of(self.services) is not None:
             self.render()
 
     # -- entering --------------------------------------------------------------------------
@@ -100,44 +100,43 @@ class FormStepScreen(KioskScreen):
 
     def begin_at(self, code: str) -> None:
         """From the review's "change": the question with that field."""
-        flow = flow_of(self.services)
-        codes = [f.code for f in flow.visible_fields()] if flow else []
+        wizard = wizard_of(self.services)
+        codes = [f.code for f in wizard.visible_fields()] if wizard else []
         self.field_index = codes.index(code) if code in codes else 0
         self.render()
 
     # -- drawing ---------------------------------------------------------------------------
     def render(self, entering: str | None = None) -> None:
-        flow = flow_of(self.services)
-        if flow is None:
+        wizard = wizard_of(self.services)
+        if wizard is None:
             return
-        lang = flow.lang
-        self.form_title = flow.title()
-        fields = flow.visible_fields()
-        if flow.phase == "dead_end":
-            self._render_dead_end(flow, fields)
+        lang = wizard.lang
+        self.form_title = wizard.title()
+        fields = wizard.visible_fields()
+        if wizard.phase == "dead_end":
+            self._render_dead_end(wizard, fields)
             return
         if entering == "first":
-            errored = [i for i, f in enumerate(fields) if f.code in flow.errors]
+            errored = [i for i, f in enumerate(fields) if f.code in wizard.errors]
             self.field_index = errored[0] if errored else 0
         elif entering == "last":
             self.field_index = len(fields) - 1
         self.field_index = max(0, min(int(self.field_index), len(fields) - 1))
         f = self.field = fields[self.field_index]
-        ids = [s.id for s in flow.path()]
-        pos = ids.index(flow.step_id) if flow.step_id in ids else 0
-        self.progress = (pos + self.field_index / max(len(fields), 1)) / (len(ids) + 1)
-        self.progress_text = TR._("Step {n} of {total}", n=pos + 1, total=len(ids) + 1)
+        self.progress = wizard.progress_at(self.field_index, len(fields))
+        pos, total = wizard.step_position()
+        self.progress_text = TR._("Step {n} of {total}", n=pos + 1, total=total)
         self.question = f.label.get(lang)
         self.help_text = f.help.get(lang) if f.help else ""
-        check = flow.errors.get(f.code)
+        check = wizard.errors.get(f.code)
         self.error = check.message(lang) if check else ""
-        self._prepare_input(flow, f)
+        self._prepare_input(wizard, f)
 
-    def _render_dead_end(self, flow: Any, fields: list[FieldDef]) -> None:
-        lang = flow.lang
+    def _render_dead_end(self, wizard: ApplicationWizard, fields: list[FieldDef]) -> None:
+        lang = wizard.lang
         self.field = fields[0] if fields else None
-        step = flow.current_step
-        self.question = step.title.get(lang) if step.title else flow.title()
+        step = wizard.current_step
+        self.question = step.title.get(lang) if step.title else wizard.title()
         self.help_text = "\n\n".join(f.label.get(lang) for f in fields)
         self.error = ""
         self.progress = 1.0
@@ -145,36 +144,36 @@ class FormStepScreen(KioskScreen):
         self.mode = "dead_end"
         self.ids.input_area.clear_widgets()
 
-    def _prepare_input(self, flow: Any, f: FieldDef) -> None:
+    def _prepare_input(self, wizard: ApplicationWizard, f: FieldDef) -> None:
         area = self.ids.input_area
         area.clear_widgets()
         self.toggles = {}
-        dt = f.datatype
-        self.multiline = dt == "text"
-        text = flow.texts.get(f.code)
-        if dt == "info":
+        kind = f.field_type
+        self.multiline = kind.multiline
+        text = wizard.texts.get(f.code)
+        if kind.input == "none":
             self.mode = "info"
-            self.question, self.help_text = f.label.get(flow.lang), ""
-        elif dt in ("singlevaluelist", "multivaluelist", "boolean"):
-            self.mode = {"singlevaluelist": "choice", "multivaluelist": "multi"}.get(dt, "boolean")
-            value = flow.answers.get(f.code)
-            if dt == "boolean":
+            self.question, self.help_text = f.label.get(wizard.lang), ""
+        elif kind.input in ("choice", "multi", "boolean"):
+            self.mode = kind.input
+            value = wizard.answers.get(f.code)
+            if kind.input == "boolean":
                 options = [("yes", TR._("Yes")), ("no", TR._("No"))]
                 self.selection = [] if value is None else ["yes" if value else "no"]
             else:
-                options = [(c.key, c.name.get(flow.lang)) for c in f.values or ()]
+                options = [(c.key, c.name.get(wizard.lang)) for c in f.values or ()]
                 self.selection = ([] if value is None else
                                   list(value) if isinstance(value, list) else [value])
-            self._add_toggles(options, horizontal=dt == "boolean")
-        elif dt == "date":
+            self._add_toggles(options, horizontal=kind.input == "boolean")
+        elif kind.input == "date":
             self.mode = "date"
             self.buffer = "".join(ch for ch in text if ch.isdigit())[:8] if isinstance(text, str) else ""
             self.numpad.extra = ""
             area.add_widget(self.numpad)
-        elif dt in NUMPAD_EXTRA:
+        elif kind.input == "numpad":
             self.mode = "numpad"
             self.buffer = text if isinstance(text, str) else ""
-            self.numpad.extra = NUMPAD_EXTRA[dt]
+            self.numpad.extra = kind.keypad_extra
             area.add_widget(self.numpad)
         else:
             self.mode = "keyboard"
@@ -252,32 +251,32 @@ class FormStepScreen(KioskScreen):
 
     # -- moving ----------------------------------------------------------------------------
     def next(self) -> None:
-        flow = flow_of(self.services)
-        if flow is None:
+        wizard = wizard_of(self.services)
+        if wizard is None:
             return
         if self.mode == "dead_end":
             abandon(self.shell)
             return
         f = self.field
         if f is not None and f.is_input:
-            check = flow.set_answer(f.code, self.raw_answer())
+            check = wizard.set_answer(f.code, self.raw_answer())
             if not check.ok:
-                self.error = check.message(flow.lang)
+                self.error = check.message(wizard.lang)
                 return
-        fields = flow.visible_fields()  # an answer may have shown or hidden later questions
+        fields = wizard.visible_fields()  # an answer may have shown or hidden later questions
         codes = [x.code for x in fields]
         idx = codes.index(f.code) if f is not None and f.code in codes else self.field_index
         if idx + 1 < len(fields):
             self.field_index = idx + 1
             self.render()
             return
-        if not flow.next():
+        if not wizard.next():
             self.render(entering="first")
             return
-        self.after_step(flow)
+        self.after_step(wizard)
 
-    def after_step(self, flow: Any) -> None:
-        if flow.phase == "review":
+    def after_step(self, wizard: ApplicationWizard) -> None:
+        if wizard.phase == "review":
             review = self.shell.screens["form_review"]
             review.refresh()
             show(self.shell, "form_review")
@@ -285,17 +284,17 @@ class FormStepScreen(KioskScreen):
             self.render(entering="first")
 
     def go_back(self) -> None:
-        flow = flow_of(self.services)
-        if flow is None:
+        wizard = wizard_of(self.services)
+        if wizard is None:
             show(self.shell, "application")
             return
         f = self.field
         if self.mode in ("keyboard", "numpad", "date") and f is not None:
-            flow.texts[f.code] = self.raw_answer()  # kept, checked when Next is pressed again
+            wizard.keep_text(f.code, self.raw_answer())
         if self.mode != "dead_end" and self.field_index > 0:
             self.field_index -= 1
             self.render()
-        elif flow.back():
+        elif wizard.back():
             self.render(entering="last")
         else:
             show(self.shell, "application")
@@ -336,34 +335,27 @@ DEMO_ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
-def demo_flow(screen: KioskScreen, service_code: str, upto: str | None = None) -> Any:
-    """A flow on the shipped form with demo answers for every field before `upto`."""
-    from kiosk.flows.application_flow import ApplicationFlow
-    from screens.application import local_forms
-    from screens.wizard import FLOW_KEY
-
-    form = local_forms()[service_code]
-    flow = ApplicationFlow(form=form, service=screen.services.backend.applications,
-                           lang=screen.services.visit.language)
-    screen.services.visit.data[FLOW_KEY] = flow
+def demo_wizard(screen: KioskScreen, service_code: str, upto: str | None = None) -> ApplicationWizard:
+    """A wizard on the shipped form with demo answers for every field before `upto`."""
+    wizard = application_visit(screen.services).start(shipped_forms()[service_code])
     answers = DEMO_ANSWERS.get(service_code, {})
-    while flow.phase == "steps":
-        for f in flow.visible_fields():
+    while wizard.phase == "steps":
+        for f in wizard.visible_fields():
             if f.code == upto:
-                return flow
+                return wizard
             if f.is_input and f.code in answers:
-                flow.set_answer(f.code, answers[f.code])
-        for f in flow.visible_fields():  # fields an answer above has just shown
-            if f.is_input and f.code in answers and f.code not in flow.answers:
-                flow.set_answer(f.code, answers[f.code])
-        if not flow.next():
+                wizard.set_answer(f.code, answers[f.code])
+        for f in wizard.visible_fields():  # fields an answer above has just shown
+            if f.is_input and f.code in answers and f.code not in wizard.answers:
+                wizard.set_answer(f.code, answers[f.code])
+        if not wizard.next():
             break
-    return flow
+    return wizard
 
 
 def _demo(screen: FormStepScreen, service_code: str, code: str, *, typed: str = "",
           layout: str | None = None, press_next: bool = False) -> None:
-    demo_flow(screen, service_code, upto=code)
+    demo_wizard(screen, service_code, upto=code)
     screen.keyboard.reset(screen.services.visit.language)
     screen.begin_at(code)
     if layout:

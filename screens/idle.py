@@ -8,16 +8,28 @@ must not chime at an empty room) and stands still while the visit is busy (termi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kivy.clock import Clock, ClockEvent
 
-if TYPE_CHECKING:
-    from screens.shell import Shell
+from kiosk.visit import Visit
+
+
+class IdleHost(Protocol):
+    """What the watcher needs of the shell (`screens.shell.Shell`, which builds the watcher: a
+    protocol keeps this module from importing it back)."""
+
+    visit: Visit
+
+    def show_warning(self) -> None: ...
+
+    def hide_warning(self) -> None: ...
+
+    def end_visit(self) -> None: ...
 
 
 class IdleWatcher:
-    def __init__(self, shell: Shell, warning_s: float, reset_s: float) -> None:
+    def __init__(self, shell: IdleHost, warning_s: float, reset_s: float) -> None:
         self.shell = shell
         self.warning_s = warning_s
         self.reset_s = reset_s

@@ -8,11 +8,11 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 
 from common.i18n import N_, gettext
+from common.service_names import service_name
 from kiosk.cart import AmountChoice, CartLine
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, day, demo_cart, eur
-from common.service_names import service_name
 from screens.widgets import TR
 
 

@@ -1,5 +1,5 @@
 """On-screen keyboards drawn by the kiosk itself (Kivy's VKeyboard has no Latvian or Russian
-layout, kivy.md §2): a letter keyboard with a Latvian and a Russian (ЙЦУКЕН) layout plus a
+layout): a letter keyboard with a Latvian and a Russian (ЙЦУКЕН) layout plus a
 digits/symbols page, and a numeric keypad. Both only emit events; the screen owns the text.
 
     kb = LetterKeyboard(layout="lv")
@@ -109,7 +109,8 @@ class LetterKeyboard(BoxLayout):
         self._build()
 
     def _build(self) -> None:
-        # Each page is built once and reused (widgets are not rebuilt per switch, kivy.md §3).
+        # Each page is built once and reused: widgets rebuilt per switch leak memory over weeks
+        # (docs/architecture.md, "Screens").
         name = "symbols" if self.page == "symbols" else self.layout
         if name not in self._pages:
             self._pages[name] = self._make_page(name)
@@ -270,7 +271,9 @@ Builder.load_string("""
         Color:
             rgba: theme.outline
         Line:
-            rounded_rectangle: (self.x + dp(3), self.y + dp(3), self.width - dp(6), self.height - dp(6), theme.radius / 2)
+            rounded_rectangle:
+                (self.x + dp(3), self.y + dp(3), self.width - dp(6), self.height - dp(6),
+                theme.radius / 2)
             width: theme.outline_width / 2
 
 <KeyRow>:

@@ -145,10 +145,7 @@ class OutcomeScreen(KioskScreen):
     def message_text(self, result: Any, code: str, kind: str, lang: str) -> str:
         if kind == "resolving":
             return gettext("Please wait a moment.", lang)
-        if isinstance(result, PaymentResult):
-            text = result.text(lang)
-        else:
-            text = path_message(code, lang) if code else ""
+        text = result.text(lang) if isinstance(result, PaymentResult) else path_message(code, lang) if code else ""
         if kind == "unknown" and result is not None and result.reference_code:
             text += "\n" + gettext("Reference code: {code}", lang, code=result.reference_code)
         if kind == "paid" and result is not None and result.receipt_no:

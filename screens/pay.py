@@ -7,7 +7,6 @@ work, and the countdown stands still meanwhile: `visit.busy_while("terminal")`).
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -17,12 +16,10 @@ from kivy.uix.widget import Widget
 
 from common.i18n import N_, gettext
 from kiosk.cart import Cart
-from kiosk.flows.payment import Phase
-from kiosk.visit_payment import payment_visit
+from kiosk.flows.payment import PaymentPhase as Phase
+from kiosk.visit_payment import pay_cart, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart, eur
-
-log = logging.getLogger(__name__)
 
 PHASE_TEXT = {
     "idle": N_("Preparing the payment…"),
@@ -101,13 +98,7 @@ class PayScreen(KioskScreen):
 
         async def run() -> None:
             with visit.busy_while("terminal"):
-                try:
-                    result = await backend.payments.pay(cart, lang=lang)
-                except Exception:
-                    log.exception("payment failed unexpectedly")
-                    result = None
-            if result is not None and result.verdict.value == "paid":
-                cart.clear()  # paid: a "try again" must never pay these again
+                result = await pay_cart(backend.payments, cart, lang=lang)
             outcome.show(result)
             self.shell.go("outcome")
 

@@ -145,7 +145,8 @@ class Shell:
             except Exception:
                 log.exception("reset of screen %s failed", screen.name)
         self.home()
-        # TextInput keeps a texture per distinct line for 60 s (kivy.md §3): drop them now.
+        # TextInput keeps a texture per distinct line for 60 s; over weeks of visits that is memory
+        # the kiosk never gets back (docs/architecture.md, "Screens"): drop them now.
         for category in ("textinput.label", "textinput.width"):
             Cache.remove(category)
         gc.collect()

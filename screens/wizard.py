@@ -1,8 +1,9 @@
-"""What the application screens share: where the visit keeps the wizard, and moving between them.
+"""What the application screens share: the visit's application path, and moving between them.
 
-The `ApplicationFlow` lives in `visit.data`, so the end of a visit (inactivity, Finish) wipes every
-answer with the rest of the visit. The wizard's own Back follows the flow (a step back, the
-review), not the shell's screen history, so moving between wizard screens does not touch it.
+The path itself is plain Python (`kiosk.visit_application.ApplicationVisit` in `visit.data`), so the
+end of a visit (inactivity, Finish) wipes every answer with the rest of the visit. The wizard's own
+Back follows the wizard (a step back, the review), not the shell's screen history, so moving
+between wizard screens does not touch it.
 """
 
 from __future__ import annotations
@@ -10,24 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from kiosk.flows.application_flow import ApplicationFlow
+from kiosk.flows.application_wizard import ApplicationWizard
+from kiosk.visit_application import current_application
 
 log = logging.getLogger(__name__)
 
-FLOW_KEY = "application.flow"
-CATALOGUE_KEY = "application.catalogue"
-PRINTED_KEY = "application.printed"
 WIZARD_SCREENS = ("application", "form_step", "form_review", "privacy", "application_done")
 
 
-def flow_of(services: Any) -> ApplicationFlow | None:
-    flow = services.visit.data.get(FLOW_KEY)
-    if flow is not None and flow.lang != services.visit.language:
-        flow.switch_language(services.visit.language)
-    return flow
+def wizard_of(services: Any) -> ApplicationWizard | None:
+    """The form being filled in, if any (in the visit's language)."""
+    av = current_application(services.visit)
+    return av.wizard if av is not None else None
 
 
 def show(shell: Any, name: str) -> None:
@@ -38,8 +35,9 @@ def show(shell: Any, name: str) -> None:
 
 def abandon(shell: Any) -> None:
     """The resident leaves the application: forget its answers, reset the wizard, Home."""
-    shell.services.visit.data.pop(FLOW_KEY, None)
-    shell.services.visit.data.pop(PRINTED_KEY, None)
+    av = current_application(shell.services.visit)
+    if av is not None:
+        av.abandon()
     for name in WIZARD_SCREENS:
         screen = shell.screens.get(name)
         if screen is not None:

@@ -1,36 +1,26 @@
-"""KF1 form definitions (standards.md §2): the model, its checks, and the loader.
+"""KF1 form definitions: the model, its checks, and the loader (docs/architecture.md, "Applications").
 
 A definition is data written by the municipality, so it is checked when loaded: pydantic for the
 shape (unknown keys are errors, so a typo like `requird` cannot silently make a field optional),
-then the cross-references (routing targets, conditions, choices, languages). A broken file is
+then the cross-references (routing targets, conditions, choices: `common.forms.consistency`), and
+each field's `datatype` names a row of the field-type registry. A broken file is
 reported with the JSON path of the problem and skipped; the other forms still load.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from common.forms.consistency import DefinitionProblem, semantic_problems
+from common.forms.field_types import Datatype, FieldType, field_type
+
 LANGS = ("lv", "en", "ru")
 
-Datatype = Literal[
-    "string", "text", "integer", "number", "decimal", "date", "datetime", "boolean",
-    "singlevaluelist", "multivaluelist", "email", "phone", "personal_code", "cadastral_number",
-    "address", "amount", "iban", "info",
-]
-NUMERIC = {"integer", "number", "decimal", "amount"}
-TEXTUAL = {"string", "text", "address"}
-CHOICE = {"singlevaluelist", "multivaluelist"}
-# Answers never printed on the acknowledgement nor written to logs, whatever the form says.
-ALWAYS_SENSITIVE = {"personal_code", "iban"}
-
 _CODE = r"^[a-z][a-z0-9_]{0,39}$"
-_DURATION = re.compile(r"^P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$")
 
 
 class _Strict(BaseModel):
@@ -102,12 +92,17 @@ class FieldDef(_Strict):
     sensitive: bool = False
 
     @property
+    def field_type(self) -> FieldType:
+        """This field's row of the type registry: checker, schema, display, input kind."""
+        return field_type(self.datatype)
+
+    @property
     def is_sensitive(self) -> bool:
-        return self.sensitive or self.datatype in ALWAYS_SENSITIVE
+        return self.sensitive or self.field_type.sensitive
 
     @property
     def is_input(self) -> bool:
-        return self.datatype != "info"
+        return self.field_type.takes_answer
 
     def choice(self, key: str) -> Choice | None:
         return next((c for c in self.values or () if c.key == key), None)
@@ -180,7 +175,7 @@ class FormDefinition(_Strict):
         return self.identity.required_assurance != "none"
 
     def catalogue_entry(self) -> dict[str, Any]:
-        """The Open311-like services list row (standards.md §1)."""
+        """The Open311-like services list row (the gateway's `GET /services`)."""
         return {
             "service_code": self.service_code,
             "version": self.version,
@@ -198,17 +193,10 @@ class FormDefinition(_Strict):
 
 
 # -- errors ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Problem:
-    path: str  # JSON pointer into the definition, e.g. /steps/1/fields/0/label/ru
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path or '/'}: {self.reason}"
-
-
 class DefinitionError(ValueError):
-    def __init__(self, problems: list[Problem], source: str = "") -> None:
+    """A definition that cannot be used; `problems` names each broken key by JSON pointer."""
+
+    def __init__(self, problems: list[DefinitionProblem], source: str = "") -> None:
         self.problems = problems
         self.source = source
         where = f"{source}: " if source else ""
@@ -227,149 +215,14 @@ def _pointer(loc: tuple[Any, ...]) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-# -- cross-reference checks --------------------------------------------------------------------
-def _check_condition(cond: Condition, path: str, known: dict[str, FieldDef],
-                     problems: list[Problem]) -> None:
-    try:
-        op, value = cond.operator()
-    except ValueError as exc:
-        problems.append(Problem(path, str(exc)))
-        return
-    target = known.get(cond.field)
-    if target is None:
-        problems.append(Problem(path + "/field",
-                                f"unknown or later field {cond.field!r} (conditions may only use "
-                                "fields asked before)"))
-        return
-    if op in ("gt", "lt") and target.datatype not in NUMERIC:
-        problems.append(Problem(path + f"/{op}", f"{op} needs a numeric field, "
-                                f"{cond.field!r} is {target.datatype}"))
-    if target.datatype in CHOICE:
-        keys = {c.key for c in target.values or ()}
-        wanted = value if op == "in" else ([value] if op in ("eq", "ne") else [])
-        for v in wanted:
-            if v not in keys:
-                problems.append(Problem(path + f"/{op}",
-                                        f"{v!r} is not a choice of {cond.field!r}"))
-
-
-def _check_field(f: FieldDef, path: str, problems: list[Problem]) -> None:
-    dt = f.datatype
-    if dt in CHOICE:
-        if not f.values:
-            problems.append(Problem(path + "/values", f"{dt} needs values"))
-        else:
-            keys = [c.key for c in f.values]
-            for dup in sorted({k for k in keys if keys.count(k) > 1}):
-                problems.append(Problem(path + "/values", f"duplicate choice key {dup!r}"))
-    elif f.values is not None:
-        problems.append(Problem(path + "/values", f"values are only for choices, not {dt}"))
-    if f.must_be is not None and dt != "boolean":
-        problems.append(Problem(path + "/must_be", "must_be is only for boolean fields"))
-    if dt == "info" and f.required:
-        problems.append(Problem(path + "/required", "an info field takes no answer"))
-    for bound in ("min", "max"):
-        v = getattr(f, bound)
-        if v is None:
-            continue
-        if dt in ("date",):
-            if not (isinstance(v, str) and (v == "today" or _is_iso_date(v))):
-                problems.append(Problem(path + f"/{bound}", "a date bound is YYYY-MM-DD or 'today'"))
-        elif dt in NUMERIC or dt == "multivaluelist":
-            if isinstance(v, str):
-                problems.append(Problem(path + f"/{bound}", "must be a number"))
-            elif dt in ("integer", "amount", "multivaluelist") and v != int(v):
-                problems.append(Problem(path + f"/{bound}", "must be a whole number"))
-        else:
-            problems.append(Problem(path + f"/{bound}", f"{bound} does not apply to {dt}"))
-    if (isinstance(f.min, (int, float)) and isinstance(f.max, (int, float)) and f.min > f.max) or (
-            isinstance(f.min, str) and isinstance(f.max, str) and "today" not in (f.min, f.max)
-            and f.min > f.max):
-        problems.append(Problem(path + "/min", "min is greater than max"))
-    if (f.min_length is not None or f.max_length is not None) and dt not in TEXTUAL:
-        problems.append(Problem(path + "/max_length" if f.max_length is not None
-                                else path + "/min_length", f"length limits do not apply to {dt}"))
-    if f.min_length is not None and f.max_length is not None and f.min_length > f.max_length:
-        problems.append(Problem(path + "/min_length", "min_length is greater than max_length"))
-    if f.pattern is not None:
-        if dt not in TEXTUAL:
-            problems.append(Problem(path + "/pattern", f"pattern does not apply to {dt}"))
-        try:
-            re.compile(f.pattern)
-        except re.error as exc:
-            problems.append(Problem(path + "/pattern", f"not a valid regular expression: {exc}"))
-
-
-def _is_iso_date(v: str) -> bool:
-    from datetime import date
-
-    try:
-        date.fromisoformat(v)
-    except ValueError:
-        return False
-    return len(v) == 10
-
-
-def semantic_problems(form: FormDefinition) -> list[Problem]:
-    problems: list[Problem] = []
-    order = {s.id: i for i, s in enumerate(form.steps)}
-    seen_steps: set[str] = set()
-    known: dict[str, FieldDef] = {}
-    for si, step in enumerate(form.steps):
-        sp = f"/steps/{si}"
-        if step.id in seen_steps:
-            problems.append(Problem(sp + "/id", f"duplicate step id {step.id!r}"))
-        seen_steps.add(step.id)
-        for fi, f in enumerate(step.fields):
-            fp = f"{sp}/fields/{fi}"
-            if f.code in known:
-                problems.append(Problem(fp + "/code", f"duplicate field code {f.code!r}"))
-            _check_field(f, fp, problems)
-            if f.visible_if is not None:
-                _check_condition(f.visible_if, fp + "/visible_if", known, problems)
-                if f.visible_if.field == f.code:
-                    problems.append(Problem(fp + "/visible_if", "a field cannot depend on itself"))
-            known[f.code] = f
-        routes: list[tuple[str, Route]] = []
-        if isinstance(step.next, str):
-            routes = [(sp + "/next", Route(goto=step.next))]
-        elif isinstance(step.next, list):
-            if not step.next:
-                problems.append(Problem(sp + "/next", "an empty route list; use null for the end"))
-            routes = [(f"{sp}/next/{ri}", r) for ri, r in enumerate(step.next)]
-            if step.next and step.next[-1].if_ is not None:
-                problems.append(Problem(f"{sp}/next/{len(step.next) - 1}",
-                                        "the last route must have no 'if' (the default)"))
-        for rp, route in routes:
-            if route.if_ is not None:
-                _check_condition(route.if_, rp + "/if", known, problems)
-            if route.goto is None:
-                continue
-            if route.goto not in order:
-                problems.append(Problem(rp + ("/goto" if rp.rsplit("/", 1)[-1].isdigit() else ""),
-                                        f"unknown step {route.goto!r}"))
-            elif order[route.goto] <= si:
-                # Forward-only routing cannot loop, and makes "progress" a well-defined fraction.
-                problems.append(Problem(rp + ("/goto" if rp.rsplit("/", 1)[-1].isdigit() else ""),
-                                        f"step {route.goto!r} is not after {step.id!r}"))
-    ident = form.identity
-    if ident.required_assurance != "none" and ident.required_assurance not in ident.allowed:
-        problems.append(Problem("/identity/allowed", "must include the required assurance"))
-    if not _DURATION.match(form.retention):
-        problems.append(Problem("/retention", "an ISO 8601 duration like P5Y or P18M"))
-    if not any(f.is_input for f in form.fields()):
-        problems.append(Problem("/steps", "a form needs at least one question"))
-    return problems
-
-
 def parse_definition(data: Any, source: str = "") -> FormDefinition:
     """Validate one definition (already parsed JSON); raises DefinitionError naming every problem."""
     if not isinstance(data, dict):
-        raise DefinitionError([Problem("", "a form definition is a JSON object")], source)
+        raise DefinitionError([DefinitionProblem("", "a form definition is a JSON object")], source)
     try:
         form = FormDefinition.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(_pointer(e["loc"]), e["msg"]) for e in exc.errors()]
+        problems = [DefinitionProblem(_pointer(e["loc"]), e["msg"]) for e in exc.errors()]
         raise DefinitionError(problems, source) from None
     problems = semantic_problems(form)
     if problems:
@@ -381,13 +234,13 @@ def load_form(path: Path) -> FormDefinition:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError([Problem("", f"cannot read: {exc}")], str(path)) from None
+        raise DefinitionError([DefinitionProblem("", f"cannot read: {exc}")], str(path)) from None
     except json.JSONDecodeError as exc:
-        raise DefinitionError([Problem("", f"not JSON: line {exc.lineno} column {exc.colno}: "
-                                           f"{exc.msg}")], str(path)) from None
+        raise DefinitionError([DefinitionProblem("", f"not JSON: line {exc.lineno} column {exc.colno}: "
+                                                     f"{exc.msg}")], str(path)) from None
     form = parse_definition(data, str(path))
     if path.stem != form.service_code:
-        raise DefinitionError([Problem("/service_code", f"must match the file name {path.stem!r}")],
+        raise DefinitionError([DefinitionProblem("/service_code", f"must match the file name {path.stem!r}")],
                               str(path))
     return form
 

@@ -33,7 +33,7 @@ def holds(cond: Condition, answers: Mapping[str, Any]) -> bool:
         return any(_same(value, e) for e in expected)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return value > expected if op == "gt" else value < expected
+    return bool(value > expected) if op == "gt" else bool(value < expected)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -15,63 +15,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from common.forms.definition import FieldDef, FormDefinition
+from common.forms.definition import FieldDef, FormDefinition, Route
 from common.forms.routing import applicable_fields
-from common.forms.validate import DEFAULT_MAX_LENGTH, error_message, validate_answer
+from common.forms.validate import error_message, validate_answer
 from common.i18n import LANGUAGES
-
-_PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
 def field_schema(f: FieldDef) -> dict[str, Any]:
-    dt = f.datatype
-    s: dict[str, Any]
-    if dt in ("string", "text", "address"):
-        s = {"type": "string", "minLength": max(1, f.min_length or 1),
-             "maxLength": f.max_length or DEFAULT_MAX_LENGTH[dt]}
-        if f.pattern:
-            # JSON Schema patterns are unanchored; KF1 patterns match the whole answer.
-            s["pattern"] = f"^(?:{f.pattern})$"
-    elif dt in ("integer", "amount"):
-        s = {"type": "integer"}
-        if dt == "amount":
-            s["minimum"] = 0
-    elif dt in ("number", "decimal"):
-        s = {"type": "number"}
-    elif dt == "date":
-        s = {"type": "string", "format": "date"}
-    elif dt == "datetime":
-        s = {"type": "string", "format": "date-time"}
-    elif dt == "boolean":
-        s = {"type": "boolean"}
-        if f.must_be is not None:
-            s["const"] = f.must_be
-    elif dt == "singlevaluelist":
-        s = {"type": "string", "enum": [c.key for c in f.values or ()]}
-    elif dt == "multivaluelist":
-        s = {"type": "array", "uniqueItems": True, "minItems": 1,
-             "items": {"enum": [c.key for c in f.values or ()]}}
-        if f.min is not None:
-            s["minItems"] = int(f.min)
-        if f.max is not None:
-            s["maxItems"] = int(f.max)
-    elif dt == "email":
-        s = {"type": "string", "format": "email", "maxLength": 254}
-    elif dt == "phone":
-        s = {"type": "string", "pattern": _PHONE_PATTERN}
-    elif dt == "personal_code":
-        s = {"type": "string", "pattern": r"^[0-9]{6}-?[0-9]{5}$"}
-    elif dt == "cadastral_number":
-        s = {"type": "string", "pattern": r"^[0-9]{11}(?:[0-9]{3}){0,2}$"}
-    elif dt == "iban":
-        s = {"type": "string", "pattern": r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"}
-    else:  # pragma: no cover - info fields are not compiled
-        raise ValueError(dt)
-    if dt in ("integer", "amount", "number", "decimal"):
-        if isinstance(f.min, (int, float)):
-            s["minimum"] = f.min
-        if isinstance(f.max, (int, float)):
-            s["maximum"] = f.max
+    """The JSON-schema fragment of one answer: the type registry's, titled with the English label."""
+    s = f.field_type.schema(f)
     s["title"] = f.label.en
     return s
 
@@ -121,8 +73,6 @@ def compile_schema(form: FormDefinition) -> dict[str, Any]:
 
 def _conditionally_reached(form: FormDefinition) -> set[str]:
     """Steps not on every path (some routing can skip them)."""
-    from common.forms.definition import Route
-
     reach_all: set[str] = set()
     current: str | None = form.steps[0].id
     while current is not None:  # follow only unconditional edges
@@ -139,7 +89,13 @@ def _conditionally_reached(form: FormDefinition) -> set[str]:
 
 
 @dataclass(frozen=True)
-class FieldError:
+class SubmissionProblem:
+    """One refused part of a submission, before it becomes a problem+json `errors` item.
+
+    `params` fill the message's placeholders; `to_problem` renders the wire item (the shape of
+    `common.schema.FieldError`, plus the message in every kiosk language).
+    """
+
     pointer: str  # JSON pointer into the request body, e.g. /answers/household_size
     code: str
     params: dict[str, Any]
@@ -161,15 +117,15 @@ _KEYWORD_CODES = {
 
 
 def check_submission(form: FormDefinition, answers: Any, *, today: date | None = None,
-                     base: str = "/answers") -> list[FieldError]:
+                     base: str = "/answers") -> list[SubmissionProblem]:
     """Every problem of a submitted answers object, at most one per field, in form order."""
     if not isinstance(answers, Mapping):
-        return [FieldError(base, "invalid_type", {})]
-    errors: dict[str, FieldError] = {}
+        return [SubmissionProblem(base, "invalid_type", {})]
+    errors: dict[str, SubmissionProblem] = {}
     known = {f.code for f in form.fields() if f.is_input}
     for key in answers:
         if key not in known:
-            errors.setdefault(key, FieldError(f"{base}/{_escape(str(key))}", "unknown_field", {}))
+            errors.setdefault(key, SubmissionProblem(f"{base}/{_escape(str(key))}", "unknown_field", {}))
     validator = Draft202012Validator(compile_schema(form),
                                      format_checker=Draft202012Validator.FORMAT_CHECKER)
     for err in validator.iter_errors(dict(answers)):
@@ -177,7 +133,7 @@ def check_submission(form: FormDefinition, answers: Any, *, today: date | None =
         if err.validator == "required":
             missing = [r for r in err.validator_value if r not in answers]
             for name in missing:
-                errors.setdefault(name, FieldError(f"{base}/{name}", "required", {}))
+                errors.setdefault(name, SubmissionProblem(f"{base}/{name}", "required", {}))
             continue
         if err.validator == "additionalProperties":
             continue  # reported above, per key
@@ -192,23 +148,23 @@ def check_submission(form: FormDefinition, answers: Any, *, today: date | None =
         elif code in ("too_large", "too_many_choices"):
             params = {"max": err.validator_value}
         if name:
-            errors.setdefault(name, FieldError(f"{base}/{_escape(name)}", code, params))
+            errors.setdefault(name, SubmissionProblem(f"{base}/{_escape(name)}", code, params))
     asked = applicable_fields(form, {k: v for k, v in answers.items() if k in known})
     asked_codes = {f.code for f in asked}
     for key in answers:
         if key in known and key not in asked_codes:
-            errors.setdefault(key, FieldError(f"{base}/{key}", "not_applicable", {}))
+            errors.setdefault(key, SubmissionProblem(f"{base}/{key}", "not_applicable", {}))
     for f in asked:
         if f.code in errors:
             continue
         value = answers.get(f.code)
         check = validate_answer(f, value, today=today)
         if not check.ok:
-            errors[f.code] = FieldError(f"{base}/{f.code}", check.error or "invalid_format",
+            errors[f.code] = SubmissionProblem(f"{base}/{f.code}", check.error or "invalid_format",
                                         check.params)
         elif value is not None and check.value != value:
             # The kiosk sends normalised values; anything else is a client that skipped checking.
-            errors[f.code] = FieldError(f"{base}/{f.code}", "invalid_format", {})
+            errors[f.code] = SubmissionProblem(f"{base}/{f.code}", "invalid_format", {})
     order = {f.code: i for i, f in enumerate(form.fields())}
     return sorted(errors.values(), key=lambda e: order.get(e.pointer.rsplit("/", 1)[-1], -1))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import gateway.applications  # noqa: F401  (its tables join Base.metadata)
 from gateway.models import Base
 
 config = context.config

@@ -7,8 +7,13 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.money import AmountError, format_eur, parse_eur
+
+if TYPE_CHECKING:  # the CLI imports the kiosk's modules lazily, so `--help` stays quick
+    from kiosk.config import KioskConfig
+    from kiosk.journal import Journal
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +92,7 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return None
 
 
-def _journal(cfg):  # type: ignore[no-untyped-def]
+def _journal(cfg: KioskConfig) -> Journal:
     from kiosk.journal import Journal
 
     path = Path(cfg.journal.path) if cfg.journal.path else cfg.data_dir() / "journal.sqlite3"
@@ -151,7 +156,9 @@ def _print_outcome(out) -> None:  # type: ignore[no-untyped-def]
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     async def work(cfg, journal, driver) -> int:  # type: ignore[no-untyped-def]
-        sid = await asyncio.to_thread(journal.allocate_service_id, None, "diagnosis")
+        from kiosk.journal import AsyncJournal
+
+        sid = await AsyncJournal(journal).allocate_service_id(None, "diagnosis")
         d = await driver.diagnose(sid)
         print(f"driver: {cfg.terminal.driver}  endpoint: {cfg.terminal.endpoint or '(in-process)'}")
         print(f"reachable: {'yes' if d.reachable else 'no'}")
@@ -176,10 +183,11 @@ def cmd_test_payment(args: argparse.Namespace) -> int:
         return 2
 
     async def work(cfg, journal, driver) -> int:  # type: ignore[no-untyped-def]
+        from kiosk.journal import AsyncJournal
         from kiosk.terminal.service import TerminalService
 
-        entry = await asyncio.to_thread(journal.begin_payment, amount_cents=cents, method="card",
-                                        data={"purpose": "test-payment"})
+        entry = await AsyncJournal(journal).begin_payment(amount_cents=cents, method="card",
+                                                          data={"purpose": "test-payment"})
         service = TerminalService.from_config(cfg, journal, driver=driver)
         out = await service.pay(entry.client_txn_id)
         print(f"journal entry: {entry.client_txn_id} (reference {entry.reference_code})")
@@ -197,24 +205,25 @@ def cmd_refund(args: argparse.Namespace) -> int:
         return 2
 
     async def work(cfg, journal, driver) -> int:  # type: ignore[no-untyped-def]
-        from kiosk.journal import JournalError
+        from kiosk.journal import AsyncJournal, JournalError
         from kiosk.terminal.service import TerminalService
 
+        records = AsyncJournal(journal)
         try:
-            entry = await asyncio.to_thread(journal.get, args.transaction_id)
+            entry = await records.get(args.transaction_id)
         except JournalError:
             entry = None
         if entry is not None:
             out = await TerminalService.from_config(cfg, journal, driver=driver).refund(
                 entry.client_txn_id, cents)
         else:
-            match = [e for e in journal.payments() if e.terminal and
+            match = [e for e in await records.payments() if e.terminal and
                      e.terminal.get("transaction_id") == args.transaction_id]
             if match:
                 out = await TerminalService.from_config(cfg, journal, driver=driver).refund(
                     match[0].client_txn_id, cents)
             else:
-                sid = await asyncio.to_thread(journal.allocate_service_id, None, "reversal")
+                sid = await records.allocate_service_id(None, "reversal")
                 out = await driver.refund(sid, transaction_id=args.transaction_id,
                                           transaction_time=args.timestamp, amount_cents=cents)
         _print_outcome(out)

@@ -1,4 +1,4 @@
-"""Adyen's local security envelope for nexo messages (nexo.md §8).
+"""Adyen's local security envelope for nexo messages (docs/architecture.md, "Card terminal").
 
 Key material is PBKDF2-HMAC-SHA1 over the passphrase (fixed salt, 4000 rounds, 80 bytes) split into
 an HMAC key, an AES-256 key and an IV. Each message gets a random 16-byte nonce; the clear JSON is
@@ -50,7 +50,7 @@ class Envelope:
     def _cipher(self, nonce: bytes) -> Cipher[modes.CBC]:
         if len(nonce) != 16:
             raise EnvelopeError("nonce must be 16 bytes")
-        iv = bytes(a ^ b for a, b in zip(self.key.iv, nonce))
+        iv = bytes(a ^ b for a, b in zip(self.key.iv, nonce, strict=True))
         return Cipher(algorithms.AES(self.key.cipher_key), modes.CBC(iv))
 
     def seal(self, plaintext: bytes, root: str, message_header: dict[str, Any],
@@ -77,7 +77,7 @@ class Envelope:
     def open(self, wire: dict[str, Any]) -> bytes:
         """The wire form -> the clear message bytes; raises EnvelopeError unless the HMAC matches."""
         try:
-            (root_name, root), = wire.items()
+            (_root_name, root), = wire.items()
             trailer = root["SecurityTrailer"]
             blob = base64.b64decode(root["NexoBlob"], validate=True)
             nonce = base64.b64decode(trailer["Nonce"], validate=True)

@@ -1,9 +1,10 @@
 """nexo Terminal API messages (Adyen JSON form, ProtocolVersion 3.0): the kiosk's subset.
 
-Hand-written on purpose (no maintained Python model exists; nexo.md §1): builders for the requests
-we send and parsers that reduce a response to a `TerminalOutcome`. Amounts are Decimal major units
-on the wire and int cents everywhere else; the JSON is read with `parse_float=Decimal` and written
-with exact decimal literals, so 0.1 never becomes 0.1000000000000000055.
+Hand-written on purpose (no maintained Python model exists; docs/architecture.md, "Card
+terminal"): builders for the requests we send and parsers that reduce a response to a
+`TerminalOutcome`. Amounts are Decimal major units on the wire and int cents everywhere else; the
+JSON is read with `parse_float=Decimal` and written with exact decimal literals, so 0.1 never
+becomes 0.1000000000000000055.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def parse_payment(body: dict[str, Any], *, service_id: str, requested_cents: int
     card = ((pr.get("PaymentInstrumentData") or {}).get("CardData") or {})
     amounts = pr.get("AmountsResp") or {}
     authorised = amounts.get("AuthorizedAmount")
-    common = dict(
+    common: dict[str, Any] = dict(
         requested_cents=requested_cents,
         service_id=service_id,
         sale_txn_id=str(sale_txn.get("TransactionID", "")),
@@ -334,10 +335,11 @@ def reversal_outcome(body: dict[str, Any], *, service_id: str, amount_cents: int
     poi_txn = ((body.get("POIData") or {}).get("POITransactionID") or {})
     reversed_amount = body.get("ReversedAmount")
     got = cents(reversed_amount) if reversed_amount is not None else (amount_cents or 0)
-    common = dict(service_id=service_id, transaction_id=str(poi_txn.get("TransactionID", "")
-                                                            or transaction_id),
-                  transaction_time=str(poi_txn.get("TimeStamp", "")),
-                  receipt_lines=receipt_lines(body), error_condition=error)
+    common: dict[str, Any] = dict(
+        service_id=service_id,
+        transaction_id=str(poi_txn.get("TransactionID", "") or transaction_id),
+        transaction_time=str(poi_txn.get("TimeStamp", "")),
+        receipt_lines=receipt_lines(body), error_condition=error)
     if result == "Success":
         return TerminalOutcome(OutcomeStatus.APPROVED, amount_cents=got, **common)
     if repeated:

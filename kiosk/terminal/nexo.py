@@ -40,7 +40,8 @@ class NexoDriver:
         request = messages.payment_request(
             service_id, amount_cents, sale_txn_id=sale_txn_id,
             timestamp=self.clock.now().isoformat(timespec="seconds"), **self._ids())
-        base = dict(service_id=service_id, sale_txn_id=sale_txn_id, requested_cents=amount_cents)
+        base: dict[str, Any] = dict(service_id=service_id, sale_txn_id=sale_txn_id,
+                                    requested_cents=amount_cents)
         try:
             answer = await self.transport.exchange(
                 request, timeout_s=timeout_s or self.payment_timeout_s, lane="pay")
@@ -108,8 +109,8 @@ class NexoDriver:
         request = messages.reversal_request(new_service_id, transaction_id=transaction_id,
                                             transaction_time=transaction_time,
                                             amount_cents=amount_cents, **self._ids())
-        base = dict(service_id=new_service_id, transaction_id=transaction_id,
-                    requested_cents=amount_cents or 0)
+        base: dict[str, Any] = dict(service_id=new_service_id, transaction_id=transaction_id,
+                                    requested_cents=amount_cents or 0)
         try:
             answer = await self.transport.exchange(request, timeout_s=self.payment_timeout_s,
                                                    lane="pay")

@@ -11,17 +11,19 @@ REVERSED was journaled): its earlier Reversals are asked about by TransactionSta
 a partial approval whose earlier Reversals surely moved no money is reversed anew. An interrupted
 staff refund is only confirmed, never sent again; if the terminal cannot say, the entry waits for a
 person (`kiosk journal resolve ID --as reversed` after checking with the acquirer).
+
+The terminal work itself is `TerminalService`'s (kiosk.terminal.service, which calls this module):
+here it is reached through the `Settler` protocol, so the two modules import one way only.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from common.clock import Clock
-from kiosk.journal import Journal, MoneyState
-from kiosk.terminal.base import OutcomeStatus, TerminalDriver, TerminalOutcome
+from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
 
 M = MoneyState
 
@@ -34,16 +36,23 @@ class RecoveryResult:
     outcome: TerminalOutcome | None
 
 
-async def recover_terminal(journal: Journal, driver: TerminalDriver, *, clock: Clock,
-                           deadline_s: float, retry_s: float = 1.0,
-                           exclude: Iterable[str] = ()) -> list[RecoveryResult]:
-    from kiosk.terminal.service import TerminalService
+class Settler(Protocol):
+    """What recovery needs from the terminal service (kiosk.terminal.service.TerminalService)."""
 
-    service = TerminalService(driver, journal, clock=clock, status_retry_s=retry_s,
-                              recovery_deadline_s=deadline_s)
+    async def settle(self, entry: PaymentEntry, sid: str, out: TerminalOutcome, *,
+                     after_crash: bool) -> TerminalOutcome: ...
+
+    async def retry_reversal(self, txn: str, out: TerminalOutcome) -> TerminalOutcome: ...
+
+    async def confirm_reversal(self, client_txn_id: str) -> TerminalOutcome | None: ...
+
+
+async def recover_entries(journal: AsyncJournal, settler: Settler, *,
+                          exclude: Iterable[str] = ()) -> list[RecoveryResult]:
+    """Resolve every unfinished card entry the terminal may still know about, oldest first."""
     skip = set(exclude)
     results: list[RecoveryResult] = []
-    entries = await asyncio.to_thread(journal.unfinished)
+    entries = await journal.unfinished()
     for entry in sorted(entries, key=lambda e: e.created_at):
         if entry.method != "card" or entry.client_txn_id in skip:
             continue
@@ -52,20 +61,20 @@ async def recover_terminal(journal: Journal, driver: TerminalDriver, *, clock: C
         if before in (M.SENT_TO_TERMINAL, M.UNKNOWN):
             if not entry.service_id:
                 # SENT_TO_TERMINAL is written with the ServiceID before the POST: nothing was sent.
-                await asyncio.to_thread(journal.transition, entry.client_txn_id, M.VOID,
-                                        note="no ServiceID: never sent")
+                await journal.transition(entry.client_txn_id, M.VOID,
+                                         note="no ServiceID: never sent")
             else:
                 pending = TerminalOutcome(OutcomeStatus.UNKNOWN, service_id=entry.service_id,
                                           requested_cents=entry.amount_cents)
-                outcome = await service.settle(entry, entry.service_id, pending, after_crash=True)
+                outcome = await settler.settle(entry, entry.service_id, pending, after_crash=True)
         elif before is M.REVERSAL_PENDING and entry.terminal and \
                 entry.terminal.get("status") == OutcomeStatus.PARTIAL.value:
-            outcome = await service.retry_reversal(entry.client_txn_id,
+            outcome = await settler.retry_reversal(entry.client_txn_id,
                                                    TerminalOutcome.from_dict(entry.terminal))
         elif before is M.REVERSAL_PENDING:
-            outcome = await service.confirm_reversal(entry.client_txn_id)
+            outcome = await settler.confirm_reversal(entry.client_txn_id)
         else:
             continue
-        after = (await asyncio.to_thread(journal.get, entry.client_txn_id)).money_state
+        after = (await journal.get(entry.client_txn_id)).money_state
         results.append(RecoveryResult(entry.client_txn_id, before, after, outcome))
     return results

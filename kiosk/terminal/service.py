@@ -1,4 +1,5 @@
-"""Paying through the terminal with the journal: the rules of DESIGN §5 in one place.
+"""Paying through the terminal with the journal: the rules of docs/architecture.md, "Card
+terminal", in one place.
 
 The flow calls `TerminalService.pay(client_txn_id)` for a RESERVED journal entry and gets back the
 final `TerminalOutcome` (APPROVED means paid; anything else means not paid, except UNKNOWN which
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from common.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
-from kiosk.journal import Journal, MoneyState, PaymentEntry
+from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
 from kiosk.terminal.base import OutcomeStatus, Reason, TerminalDriver, TerminalError, TerminalOutcome
+from kiosk.terminal.recovery import RecoveryResult, recover_entries
 
 log = logging.getLogger("kiosk.terminal")
 M = MoneyState
@@ -67,6 +69,7 @@ class TerminalService:
                  not_found_void_within_s: float = 24 * 3600) -> None:
         self.driver = driver
         self.journal = journal
+        self._journal = AsyncJournal(journal)  # every call from the loop goes off-thread
         self.clock = clock or SystemClock()
         self.status_retry_s = status_retry_s
         self.recovery_deadline_s = recovery_deadline_s
@@ -84,14 +87,13 @@ class TerminalService:
                    status_retry_s=cfg.terminal.status_retry_s,
                    recovery_deadline_s=cfg.terminal.recovery_deadline_s)
 
-    # -- journal access (SQLite off the event loop) -------------------------------------------
+    # -- journal access ------------------------------------------------------------------------
     async def _allocate(self, client_txn_id: str | None, purpose: str) -> str:
-        return await asyncio.to_thread(self.journal.allocate_service_id, client_txn_id, purpose)
+        return await self._journal.allocate_service_id(client_txn_id, purpose)
 
     async def _move(self, client_txn_id: str, state: MoneyState, *, note: str = "",
                     **fields: object) -> PaymentEntry:
-        return await asyncio.to_thread(self.journal.transition, client_txn_id, state, note=note,
-                                       **fields)
+        return await self._journal.transition(client_txn_id, state, note=note, **fields)
 
     def _allocator(self, client_txn_id: str | None) -> Allocate:
         return lambda purpose: self._allocate(client_txn_id, purpose)
@@ -103,15 +105,11 @@ class TerminalService:
 
     async def pay(self, client_txn_id: str) -> TerminalOutcome:
         async with self._one_at_a_time:
-            entry = await asyncio.to_thread(self.journal.get, client_txn_id)
+            entry = await self._journal.get(client_txn_id)
             if entry.money_state is not M.RESERVED or entry.method != "card":
                 raise TerminalError(f"{client_txn_id}: not a reserved card payment")
             # Nothing new starts while an earlier payment on this terminal is unresolved.
-            from kiosk.terminal.recovery import recover_terminal
-
-            await recover_terminal(self.journal, self.driver, clock=self.clock,
-                                   deadline_s=self.recovery_deadline_s,
-                                   retry_s=self.status_retry_s, exclude={client_txn_id})
+            await recover_entries(self._journal, self, exclude={client_txn_id})
             sid = await self._allocate(client_txn_id, "payment")
             await self._move(client_txn_id, M.SENT_TO_TERMINAL, service_id=sid)
             self._current, self.cancel_requested = (client_txn_id, sid), False
@@ -170,7 +168,8 @@ class TerminalService:
             await self._move(txn, M.VOID, note="never reached the terminal", terminal=out.to_dict())
             return out
         if via_status and status in (OutcomeStatus.DECLINED, OutcomeStatus.CANCELLED):
-            # DESIGN §3: an unknown outcome resolves to APPROVED | VOID | MANUAL_REVIEW.
+            # An unknown outcome resolves to APPROVED | VOID | MANUAL_REVIEW (docs/architecture.md,
+            # "Money and receipt states"), never to DECLINED / CANCELLED.
             await self._move(txn, M.VOID, note=f"status: {status.value.lower()}",
                              terminal=out.to_dict())
             return out
@@ -208,7 +207,7 @@ class TerminalService:
                      ) -> TerminalOutcome:
         """Staff refund of an approved/posted payment (Reversal), journaled REVERSAL_PENDING first."""
         async with self._one_at_a_time:
-            entry = await asyncio.to_thread(self.journal.get, client_txn_id)
+            entry = await self._journal.get(client_txn_id)
             if not entry.terminal:
                 raise TerminalError(f"{client_txn_id}: no terminal transaction to refund")
             paid = TerminalOutcome.from_dict(entry.terminal)
@@ -222,7 +221,7 @@ class TerminalService:
         """Recovery of an interrupted staff refund: journal REVERSED when an earlier Reversal of
         this entry is confirmed by TransactionStatus. Never sends a new Reversal (how much to give
         back was a person's decision): None when there is nothing to confirm."""
-        entry = await asyncio.to_thread(self.journal.get, client_txn_id)
+        entry = await self._journal.get(client_txn_id)
         paid = TerminalOutcome.from_dict(entry.terminal or {"status": "UNKNOWN"})
         earlier = await self._earlier_reversal(client_txn_id, amount_cents=None,
                                                transaction_id=paid.transaction_id)
@@ -277,7 +276,7 @@ class TerminalService:
         there were none, or each never reached the terminal (NotFound) or ended without moving
         money, so a new Reversal is safe.
         """
-        ids = await asyncio.to_thread(self.journal.service_ids_for, txn)
+        ids = await self._journal.service_ids_for(txn)
         earlier = [sid for sid, purpose in reversed(ids) if purpose == "reversal"]
         start = self.clock.monotonic()
         unsure: TerminalOutcome | None = None
@@ -293,10 +292,16 @@ class TerminalService:
                 unsure = unsure or out
         return unsure
 
-    async def recover(self) -> list[RecoveryResult]:  # noqa: F821
-        from kiosk.terminal.recovery import recover_terminal
-
+    async def recover(self) -> list[RecoveryResult]:
+        """Resolve what the terminal left unfinished (kiosk.terminal.recovery), one at a time."""
         async with self._one_at_a_time:
-            return await recover_terminal(self.journal, self.driver, clock=self.clock,
-                                          deadline_s=self.recovery_deadline_s,
-                                          retry_s=self.status_retry_s)
+            return await recover_entries(self._journal, self)
+
+
+async def recover_terminal(journal: Journal, driver: TerminalDriver, *, clock: Clock,
+                           deadline_s: float, retry_s: float = 1.0,
+                           exclude: Iterable[str] = ()) -> list[RecoveryResult]:
+    """Recovery with a service of its own (a technician's tool, tests): see TerminalService.recover."""
+    service = TerminalService(driver, journal, clock=clock, status_retry_s=retry_s,
+                              recovery_deadline_s=deadline_s)
+    return await recover_entries(service._journal, service, exclude=exclude)

@@ -56,18 +56,19 @@ def start_simulator(*, slow_s: float = 0.3, poi_id: str = "SIM-POI-1",
         args += ["--api-key-file", str(api_key_file)]
     args += extra or []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    # stderr to a file, not a pipe: a chatty child must never block on a full pipe.
-    errlog = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errlog, text=True, env=env)
-    deadline = time.monotonic() + timeout_s
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("listening on "):
-            return SimulatorProcess(line.split()[-1].strip(), proc, args)
-    proc.kill()
-    errlog.seek(0)
-    err = errlog.read()
+    # stderr to a file, not a pipe: a chatty child must never block on a full pipe. The child
+    # keeps its own descriptor of the file, so ours is only needed to report a failed start.
+    with tempfile.TemporaryFile(mode="w+") as errlog:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errlog, text=True, env=env)
+        deadline = time.monotonic() + timeout_s
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("listening on "):
+                return SimulatorProcess(line.split()[-1].strip(), proc, args)
+        proc.kill()
+        errlog.seek(0)
+        err = errlog.read()
     raise RuntimeError(f"simulator did not start: {err[-2000:]}")

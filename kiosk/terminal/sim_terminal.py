@@ -104,7 +104,8 @@ class SimTerminal:
         except Rejected as exc:
             return reject(str(exc))
         handler = getattr(self, f"_{category.lower()}")
-        return await handler(header, body)
+        answer: dict[str, Any] | None = await handler(header, body)
+        return answer
 
     def _validate(self, message: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
         if not isinstance(message, dict) or set(message) != {"SaleToPOIRequest"}:
@@ -129,10 +130,10 @@ class SimTerminal:
         body = root.get(f"{category}Request")
         if not isinstance(body, dict):
             raise Rejected(f"{category}Request missing")
-        key = (str(hdr["SaleID"]), str(hdr["ServiceID"]))
-        if key in self.seen:
+        sale_service = (str(hdr["SaleID"]), str(hdr["ServiceID"]))
+        if sale_service in self.seen:
             raise Rejected("Duplicate ServiceID")
-        self.seen.add(key)
+        self.seen.add(sale_service)
         return hdr, category, body
 
     @staticmethod
@@ -268,8 +269,9 @@ class SimTerminal:
             },
             "PaymentReceipt": [
                 {"DocumentQualifier": "CashierReceipt", "RequiredSignatureFlag": False,
-                 "OutputContent": {"OutputFormat": "Text", "OutputText": receipt[:1] + [
-                     _line("MERCHANT COPY", key="merchantTitle", bold=True)] + receipt[2:]}},
+                 "OutputContent": {"OutputFormat": "Text", "OutputText": [
+                     *receipt[:1], _line("MERCHANT COPY", key="merchantTitle", bold=True),
+                     *receipt[2:]]}},
                 {"DocumentQualifier": "CustomerReceipt", "RequiredSignatureFlag": False,
                  "OutputContent": {"OutputFormat": "Text", "OutputText": receipt}},
             ],

@@ -56,7 +56,7 @@ class HttpTransport:
     """nexo over httpx: `POST <endpoint>`; the envelope for local mode, an API key for cloud mode.
 
     Two clients: the payment's POST stays open for minutes while Abort and TransactionStatus go
-    out beside it on their own connection (nexo.md §7.4).
+    out beside it on their own connection (docs/architecture.md, "Card terminal").
     """
 
     def __init__(self, endpoint: str, *, envelope: Envelope | None = None, api_key: str = "",
@@ -93,14 +93,15 @@ class HttpTransport:
         if not resp.content.strip():
             return None
         try:
-            answer = messages.loads(resp.content)
+            answer: dict[str, Any] = messages.loads(resp.content)
         except ValueError:
             raise AnswerLost("answer is not JSON") from None
         if is_sealed(answer):
             if self.envelope is None:
                 raise AnswerLost("sealed answer but no envelope key configured")
             try:
-                return messages.loads(self.envelope.open(answer))
+                opened: dict[str, Any] = messages.loads(self.envelope.open(answer))
+                return opened
             except EnvelopeError as exc:
                 raise AnswerLost(f"envelope: {exc}") from None
         if self.envelope is not None and messages.reject_detail(answer) is None:

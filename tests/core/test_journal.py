@@ -35,7 +35,7 @@ def test_every_state_is_in_the_graph() -> None:
 
 def test_happy_path_and_receipt_numbers(journal: Journal) -> None:
     numbers = []
-    for i in range(3):
+    for _ in range(3):
         e = journal.begin_payment(amount_cents=500, method="card", data={})
         journal.transition(e.client_txn_id, M.SENT_TO_TERMINAL,
                            service_id=journal.allocate_service_id(e.client_txn_id, "payment"))
@@ -124,6 +124,40 @@ def test_outbox_is_idempotent_by_key(journal: Journal) -> None:
     assert journal.outbox_pending()[0].attempts == 1
     journal.outbox_done(item.id)
     assert journal.outbox_pending() == []
+
+
+def _pending_posting(journal: Journal) -> tuple[str, int]:
+    e = journal.begin_payment(amount_cents=100, method="card", data={})
+    journal.transition(e.client_txn_id, M.SENT_TO_TERMINAL)
+    journal.transition(e.client_txn_id, M.APPROVED)
+    journal.assign_receipt_no(e.client_txn_id)
+    journal.transition(e.client_txn_id, M.POST_PENDING)
+    return e.client_txn_id, journal.outbox_put("payment", f"{e.client_txn_id}:post", {"n": 1})
+
+
+def test_a_posting_given_up_waits_for_a_person(journal: Journal) -> None:
+    txn, item = _pending_posting(journal)
+    entry = journal.give_up_posting(txn, item, "posting refused by the gateway for good: x")
+    assert entry.money_state is M.MANUAL_REVIEW and entry.note.endswith("for good: x")
+    assert journal.outbox_pending() == []
+    [row] = journal.iter_rows("outbox")
+    assert (row["state"], row["attempts"], row["last_error"]) == ("given_up", 1, entry.note)
+    # Charged: the receipt is still owed, so the entry stays on the list until it is printed.
+    assert entry.owes_receipt and [e.client_txn_id for e in journal.unfinished()] == [txn]
+    assert journal.outbox_put("payment", f"{txn}:post", {"n": 2}) == item  # not by itself
+    assert journal.outbox_pending() == []
+    journal.transition(txn, M.APPROVED, note="resolved by hand")  # a person: post it again
+    journal.outbox_put("payment", f"{txn}:post", {"n": 2}, reopen=True)
+    [again] = journal.outbox_pending()
+    assert (again.id, again.attempts, again.body) == (item, 0, {"n": 1})  # same key, same body
+
+
+def test_giving_up_a_posting_is_one_transaction(journal: Journal) -> None:
+    e = journal.begin_payment(amount_cents=100, method="card", data={})  # RESERVED: no review
+    item = journal.outbox_put("payment", f"{e.client_txn_id}:post", {})
+    with pytest.raises(TransitionError):
+        journal.give_up_posting(e.client_txn_id, item, "refused")
+    assert [i.id for i in journal.outbox_pending()] == [item]  # rolled back with the step
 
 
 def test_purge_removes_personal_data_after_retention(tmp_path: Path) -> None:

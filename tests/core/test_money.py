@@ -32,7 +32,7 @@ def test_parse_rejects(text: str) -> None:
 
 
 def test_major_units_round_trip_exactly() -> None:
-    for cents in list(range(1, 91)) + [999999, 100000000]:
+    for cents in [*range(1, 91), 999999, 100000000]:
         assert from_major(to_major(cents)) == cents
         assert from_major(str(to_major(cents))) == cents
     assert to_major(1) == Decimal("0.01")

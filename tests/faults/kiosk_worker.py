@@ -31,16 +31,16 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import kiosk.journal as kjournal
+import kiosk.journal.crash as kcrash
 
 
 def _install_trace() -> None:
-    """Wrap the kiosk's crash_point (looked up as a module global at each call) to trace it."""
+    """Wrap the kiosk's crash_point (looked up on kiosk.journal.crash at each call) to trace it."""
     trace = os.environ.get("FAULT_TRACE", "")
     nth_at = os.environ.get("FAULT_AT", "")
     target, _, nth = nth_at.partition("#")
     wanted_n = int(nth or "1")
-    original = kjournal.crash_point
+    original = kcrash.crash_point
     seen: dict[str, int] = {}
 
     def traced(name: str) -> None:
@@ -55,7 +55,7 @@ def _install_trace() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         original(name)
 
-    kjournal.crash_point = traced  # type: ignore[assignment]
+    kcrash.crash_point = traced  # type: ignore[assignment]
 
 
 async def _pay(backend: Any, notice: str, cents: int) -> dict[str, Any]:

@@ -53,8 +53,9 @@ COLUMNS: dict[str, int] = {
 }
 CHARGING = {"approve", "lost ,96", "gw down ,97"}
 
-# DESIGN §3 steps. "#2": the second pass of a point (RESERVED again once the gateway holds the
-# reservation; APPROVED again when the approval time is fixed for the receipt).
+# The journal's steps (docs/architecture.md, "Money and receipt states"). "#2": the second pass of
+# a point (RESERVED again once the gateway holds the reservation; APPROVED again when the approval
+# time is fixed for the receipt).
 POINTS = [
     "RESERVED:after", "RESERVED:before#2", "RESERVED:after#2",
     "SENT_TO_TERMINAL:before", "SENT_TO_TERMINAL:after",
@@ -314,7 +315,7 @@ def test_fault_case(matrix: dict[tuple[str, str], CaseResult], column: str, poin
 
 
 def test_matrix_reaches_every_step(matrix: dict[tuple[str, str], CaseResult]) -> None:
-    """Each DESIGN §3 step is really crashed at on some path (a typo would read "not reached")."""
+    """Each journal step is really crashed at on some path (a typo would read "not reached")."""
     for point in POINTS[:-1]:
         killed = [c for (c, p), r in matrix.items() if p == point and r.killed]
         assert killed, f"{point}: no case died there"

@@ -4,7 +4,9 @@ failures we inject (a transport that drops one route, a printer that reports no 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk import config
+from kiosk import config, journal_command
 from kiosk.backend import Backend
-from launcher.embedded import open_backend
+from kiosk.gateway_client import GatewayClient
+from launcher.embedded import BASE_URL, open_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "printer"))  # the fake ESC/POS network printer
@@ -54,14 +57,49 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 class SwitchableTransport(httpx.AsyncBaseTransport):
-    """The real ASGI transport, with chosen routes made unreachable (a connection error)."""
+    """The real ASGI transport, with chosen routes made unreachable (a connection error), or
+    handed a body the real gateway must refuse for good (its own 422 validation-error answer)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.down: set[str] = set()  # path suffixes, e.g. "/payments"; "*" = everything
+        self.invalid: set[str] = set()  # path suffixes whose body gets an impossible client_txn_id
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if "*" in self.down or any(path.endswith(p) for p in self.down):
             raise httpx.ConnectError("simulated outage", request=request)
+        if any(path.endswith(p) for p in self.invalid):
+            body = json.loads(request.content)
+            body["client_txn_id"] = "not a valid id!"
+            headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+            request = httpx.Request(request.method, request.url, headers=headers,
+                                    content=json.dumps(body).encode())
         return await self.inner.handle_async_request(request)
+
+
+def rewire(backend: Backend) -> SwitchableTransport:
+    """The payment services talk to the real embedded gateway through a switchable transport."""
+    switch = SwitchableTransport(backend.link.transport())
+    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
+                                             retries=0)
+    return switch
+
+
+def journal_cli(backend: Backend, tmp_path: Path, capsys, *argv: str) -> str:
+    """`kiosk journal ...` in-process, on the backend's journal file (its own connection)."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[kiosk]\ndata_dir = "{backend.config.kiosk.data_dir}"\n', encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    journal_command.configure(parser)
+    args = parser.parse_args([*argv, "--config", str(cfg)])
+    capsys.readouterr()
+    assert args.func(args) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+def listed(out: str, txn: str) -> tuple[str, str]:
+    """The `journal list` row of a payment and the reason line under it."""
+    lines = out.splitlines()
+    [i] = [n for n, ln in enumerate(lines) if ln.startswith(txn[:8])]
+    return lines[i], lines[i + 1] if i + 1 < len(lines) else ""

@@ -10,21 +10,23 @@ from PIL import Image
 
 from common.forms.definition import default_forms_dir, load_forms
 from common.i18n import gettext
-from kiosk.flows.application_flow import ApplicationFlow
-from printer.application_port import HELD_PREFIX, ack_document, print_acknowledgement, status_base
+from kiosk.flows.application_paper import HELD_PREFIX, ack_document, print_acknowledgement, status_base
+from kiosk.flows.application_wizard import ApplicationWizard
+from kiosk.flows.privacy_notice import DataController
 
 
-def _flow(backend: Any, code: str, answers: dict[str, Any], lang: str = "lv") -> ApplicationFlow:
+def _wizard(backend: Any, code: str, answers: dict[str, Any], lang: str = "lv") -> ApplicationWizard:
     forms, _ = load_forms(default_forms_dir())
-    flow = ApplicationFlow(form=forms[code], service=backend.applications, lang=lang)
-    while flow.phase == "steps":
+    wizard = ApplicationWizard(form=forms[code], service=backend.applications,
+                               controller=DataController.from_config(backend.config), lang=lang)
+    while wizard.phase == "steps":
         for _ in range(2):  # an answer may show a later field of the same step
-            for f in flow.visible_fields():
+            for f in wizard.visible_fields():
                 if f.is_input and f.code in answers:
-                    assert flow.set_answer(f.code, answers[f.code]).ok, f.code
-        assert flow.next(), flow.errors
-    assert flow.phase == "review"
-    return flow
+                    assert wizard.set_answer(f.code, answers[f.code]).ok, f.code
+        assert wizard.next(), wizard.errors
+    assert wizard.phase == "review"
+    return wizard
 
 
 GENERAL = {"subject": "Bedre ceļā pie Ūdru mājām", "text": "Lūdzu salabot.",
@@ -43,8 +45,8 @@ def test_received_acknowledgement_prints_with_the_registration_qr(backend_factor
     backend = backend_factory()
 
     async def go() -> Any:
-        flow = _flow(backend, "general-application", GENERAL)
-        ack = await flow.submit()
+        wizard = _wizard(backend, "general-application", GENERAL)
+        ack = await wizard.submit()
         printed = await print_acknowledgement(
             backend.printer, ack, backend.receipts.header,
             status_url_base=status_base(backend.config.printer.verify_url_base), demo=True)
@@ -71,8 +73,8 @@ def test_identity_form_paper_has_the_kiosk_id_a_signature_line_and_no_personal_c
     backend = backend_factory()
 
     async def go() -> Any:
-        flow = _flow(backend, "heating-allowance", FIREWOOD, lang="ru")
-        ack = await flow.submit()
+        wizard = _wizard(backend, "heating-allowance", FIREWOOD, lang="ru")
+        ack = await wizard.submit()
         return ack, await print_acknowledgement(backend.printer, ack, backend.receipts.header,
                                                 demo=True)
 
@@ -99,8 +101,8 @@ def test_paper_out_is_reported_and_the_job_stays_for_reprint(backend_factory) ->
                                            "port": fake.port, "timeout_s": 1.0})
 
         async def go() -> Any:
-            flow = _flow(backend, "general-application", GENERAL)
-            ack = await flow.submit()
+            wizard = _wizard(backend, "general-application", GENERAL)
+            ack = await wizard.submit()
             return ack, await print_acknowledgement(backend.printer, ack,
                                                     backend.receipts.header)
 

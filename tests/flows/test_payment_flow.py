@@ -6,14 +6,13 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from conftest import SwitchableTransport, run
+from conftest import journal_cli, listed, rewire, run
 from fake_printer import FakePrinter
 
 from gateway.demo_data import DEMO_INVOICES, demo_invoice
 from kiosk.backend import Backend
 from kiosk.cart import AmountChoice, Cart
 from kiosk.flows.payment import Verdict
-from kiosk.gateway_client import GatewayClient
 from kiosk.journal import MoneyState, ReceiptState
 from launcher.embedded import BASE_URL
 
@@ -176,9 +175,7 @@ def test_hang_ends_void_never_charged(backend_factory) -> None:
 def test_gateway_down_before_money_moves_refuses(backend_factory) -> None:
     backend = backend_factory()
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.link.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
-                                             retries=0)
+    switch = rewire(backend)
     switch.down.add("*")
     result = run(backend.payments.pay(cart, lang="lv"))
     assert result.verdict is Verdict.REFUSED and result.code == "gateway-unavailable"
@@ -189,9 +186,7 @@ def test_gateway_down_before_money_moves_refuses(backend_factory) -> None:
 def test_gateway_down_after_approval_posts_later_exactly_once(backend_factory) -> None:
     backend = backend_factory()
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.link.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
-                                             retries=0)
+    switch = rewire(backend)
     switch.down.add("/payments")
     result = run(backend.payments.pay(cart, lang="lv"))
     assert result.verdict is Verdict.PAID and result.awaiting_confirmation and result.printed
@@ -258,9 +253,7 @@ def test_backend_retries_the_outbox_by_itself(backend_factory) -> None:
     """Posted later with nobody at the kiosk: the backend's retry loop sends the queued posting."""
     backend = backend_factory(gateway={"outbox_retry_s": 0.05})
     cart = run_cart(backend, 1000)
-    switch = SwitchableTransport(backend.link.transport())
-    backend.payments.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
-                                             retries=0)
+    switch = rewire(backend)
 
     async def go():
         await backend.start()
@@ -298,3 +291,97 @@ def test_receipt_qr_verifies_at_the_gateway_page(backend_factory) -> None:
     assert "10,00" in page.text
     tampered = run(fetch(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")))
     assert tampered.status_code == 400
+
+
+# -- postings the gateway will never take, and postings that never get through ----------------
+def test_posting_refused_for_good_goes_to_manual_review(backend_factory, tmp_path, capsys) -> None:
+    """A 4xx the gateway will answer the same way forever is not retried: a person decides."""
+    backend = backend_factory()
+    cart = run_cart(backend, 1000)
+    switch = rewire(backend)
+    switch.invalid.add("/payments")  # the real gateway answers 422 validation-error
+    result = run(backend.payments.pay(cart, lang="lv"))
+    assert result.verdict is Verdict.PAID and result.printed and result.awaiting_confirmation
+    txn = result.client_txn_id
+    entry = backend.journal.get(txn)
+    assert entry.money_state is M.MANUAL_REVIEW and entry.receipt_state is R.PRINTED
+    assert "refused" in entry.note and "validation-error" in entry.note
+    assert run(backend.payments.flush_outbox()) == 0  # nothing is sent again by itself
+    assert not [i for i in backend.journal.outbox_pending() if i.key.startswith(txn)]
+
+    row, reason = listed(journal_cli(backend, tmp_path, capsys, "list"), txn)
+    assert "MANUAL_REVIEW" in row and "REVIEW" in row.split()[-1]
+    assert "validation-error" in reason and "refused" in reason
+    assert run(backend.payments.reprint(txn)) is True  # the resident may still get a copy
+
+    # The librarian fixed it at the municipality and resolves it: the next start posts it once.
+    switch.invalid.clear()
+    journal_cli(backend, tmp_path, capsys, "resolve", txn, "--reason", "gateway fixed",
+                "--as", "approved")
+    run(backend.payments.recover())
+    assert backend.journal.get(txn).money_state is M.POSTED
+    assert payments_at_gateway(backend, txn).found
+
+
+def test_posting_failing_past_max_attempts_goes_to_manual_review(backend_factory, tmp_path,
+                                                                  capsys) -> None:
+    backend = backend_factory(gateway={"post_max_attempts": 3})
+    cart = run_cart(backend, 1000)
+    switch = rewire(backend)
+    switch.down.add("/payments")
+    result = run(backend.payments.pay(cart, lang="lv"))  # attempt 1
+    txn = result.client_txn_id
+    assert run(backend.payments.flush_outbox()) == 0  # attempt 2: still only deferred
+    assert backend.journal.get(txn).money_state is M.POST_PENDING
+    assert run(backend.payments.flush_outbox()) == 0  # attempt 3: the last one
+    entry = backend.journal.get(txn)
+    assert entry.money_state is M.MANUAL_REVIEW
+    assert "3 attempts" in entry.note and "gateway-unreachable" in entry.note
+    switch.down.clear()
+    assert run(backend.payments.flush_outbox()) == 0
+    assert not payments_at_gateway(backend, txn).found
+    _, reason = listed(journal_cli(backend, tmp_path, capsys, "list"), txn)
+    assert "3 attempts" in reason
+
+
+def test_release_refused_for_good_is_not_retried_forever(backend_factory) -> None:
+    backend = backend_factory()
+    cart = run_cart(backend, 1091)  # declined: the reservation is released
+    switch = rewire(backend)
+    switch.invalid.add("/payment-intent-releases")
+    result = run(backend.payments.pay(cart, lang="lv"))
+    assert result.verdict is Verdict.NOT_PAID
+    assert backend.journal.get(result.client_txn_id).money_state is M.VOID
+    # Given up (the reservation lapses at its TTL), not queued for ever.
+    assert backend.journal.outbox_pending() == []
+
+
+class LoopWatch:
+    """The journal's SQLite connection, noting each statement run on the event loop itself."""
+
+    def __init__(self, db) -> None:
+        self.db, self.on_loop = db, []
+
+    def execute(self, sql, *args):
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(sql)
+        except RuntimeError:  # a worker thread (or no loop at all): fine
+            pass
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_the_payment_never_waits_for_the_journal_on_the_loop(backend_factory) -> None:
+    """Journal writes fsync: from the loop they all go through AsyncJournal to a worker thread."""
+    backend = backend_factory()
+    declined, paid = run_cart(backend, 1091), run_cart(backend, 1000)
+    watch = backend.journal._db = LoopWatch(backend.journal._db)
+    run(backend.payments.recover())
+    assert run(backend.payments.pay(declined, lang="lv")).verdict is Verdict.NOT_PAID
+    result = run(backend.payments.pay(paid, lang="lv"))
+    assert run(backend.payments.reprint(result.client_txn_id)) is True
+    assert run(backend.payments.flush_outbox()) == 0
+    assert watch.on_loop == []

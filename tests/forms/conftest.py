@@ -49,20 +49,16 @@ def switchable() -> type[SwitchableTransport]:
 @pytest.fixture()
 def gateway(tmp_path: Path) -> Iterator[dict[str, Any]]:
     from common.clock import FakeClock
-    from gateway import applications
     from gateway.admin import add_kiosk
     from gateway.app import create_app
     from gateway.db import session_factory
+    from gateway.deps import configure_applications
     from gateway.models import Location
 
     clock = FakeClock()
-    app = create_app(f"sqlite:///{tmp_path / 'gw.sqlite'}", clock=clock,
-                     extra_routers=[applications.build_router()])
+    app = create_app(f"sqlite:///{tmp_path / 'gw.sqlite'}", clock=clock)
     engine = app.state.gateway.engine
-    # Until the lead adds the Alembic revision (see the report), create the two tables directly.
-    applications.ApplicationRow.__table__.create(engine, checkfirst=True)
-    applications.RegistrationCounter.__table__.create(engine, checkfirst=True)
-    applications.configure(app, key_file=tmp_path / "answers.key")
+    configure_applications(app, key_file=tmp_path / "answers.key")
     with session_factory(engine).begin() as s:
         s.add(Location(code="zoseni", name="Zosēnu bibliotēka"))
         s.add(Location(code="vecpiebalga", name="Vecpiebalgas bibliotēka"))

@@ -1,4 +1,5 @@
-"""The application flow against the real gateway app (FastAPI + SQLite, applications router)."""
+"""The application wizard and service against the real gateway app (FastAPI + SQLite, applications
+router)."""
 
 from __future__ import annotations
 
@@ -13,24 +14,17 @@ import pytest
 from sqlalchemy import select
 
 from common.forms.definition import FormDefinition
-from kiosk.flows.application_flow import (
-    KIND_HOLD,
-    KIND_SEND,
-    ApplicationFlow,
-    ApplicationService,
-)
+from gateway.cli import configure_applications as configure_applications_cli
+from gateway.models import ApplicationRow
+from gateway.services.applications import export_to_string
+from kiosk.flows.application_flow import KIND_HOLD, KIND_SEND, ApplicationService
+from kiosk.flows.application_wizard import ApplicationWizard
+from kiosk.flows.privacy_notice import DataController
 from kiosk.forms.api_client import FormsApiClient
 from kiosk.journal import Journal
 
-
-def _apps() -> Any:
-    # Imported lazily: importing it adds its tables to gateway.models.Base, which the gateway's
-    # "head matches models" test would see before the lead adds the Alembic revision.
-    from gateway import applications
-
-    return applications
-
 DPO = "dpo@example.lv"
+CONTROLLER = DataController("Cēsu novada pašvaldība", DPO)
 
 
 def _service(tmp_path: Path, gw: dict[str, Any]) -> tuple[ApplicationService, Any, Journal]:
@@ -40,104 +34,104 @@ def _service(tmp_path: Path, gw: dict[str, Any]) -> tuple[ApplicationService, An
     journal = Journal.open(tmp_path / "journal.sqlite", kiosk_id="zoseni-1", generation=1,
                            clock=gw["clock"])
     svc = ApplicationService(journal, api, kiosk_id="zoseni-1", location="Zosēnu bibliotēka",
-                             clock=gw["clock"], dpo_contact=DPO)
+                             clock=gw["clock"])
     return svc, transport, journal
 
 
 def _rows(gw: dict[str, Any]) -> list[Any]:
     with gw["sessions"]() as s:
-        return list(s.execute(select(_apps().ApplicationRow)).scalars())
+        return list(s.execute(select(ApplicationRow)).scalars())
 
 
-def _fill_general(flow: ApplicationFlow, channel: str = "email") -> None:
-    assert flow.set_answer("subject", "  Bedre ceļā  ").ok
-    assert flow.set_answer("text", "Lūdzu, salabojiet bedri\r\npie bibliotēkas.").ok
-    assert flow.next()
-    assert flow.set_answer("full_name", "Anna Bērziņa").ok
-    assert flow.set_answer("reply_channel", channel).ok
+def _fill_general(wizard: ApplicationWizard, channel: str = "email") -> None:
+    assert wizard.set_answer("subject", "  Bedre ceļā  ").ok
+    assert wizard.set_answer("text", "Lūdzu, salabojiet bedri\r\npie bibliotēkas.").ok
+    assert wizard.next()
+    assert wizard.set_answer("full_name", "Anna Bērziņa").ok
+    assert wizard.set_answer("reply_channel", channel).ok
     if channel == "email":
-        assert flow.set_answer("email", "anna@example.lv").ok
-    assert flow.next() and flow.phase == "review"
+        assert wizard.set_answer("email", "anna@example.lv").ok
+    assert wizard.next() and wizard.phase == "review"
 
 
 # -- routing, back and forward -----------------------------------------------------------------
 def test_routing_back_keeps_answers_and_progress(tmp_path: Path, gateway: dict[str, Any],
                                                  forms: dict[str, FormDefinition]) -> None:
     svc, _, _ = _service(tmp_path, gateway)
-    flow = ApplicationFlow(forms["heating-allowance"], svc, lang="lv")
-    assert flow.progress == 0.0 and not flow.can_go_back
-    assert not flow.next() and flow.errors["full_name"].error == "required"
-    flow.set_answer("full_name", "Jānis Kalniņš")
-    assert flow.set_answer("personal_code", "120375-12341").error == "personal_code.checksum"
-    assert not flow.next()
-    flow.set_answer("personal_code", "120375 12340")
-    flow.set_answer("address", "Zosēni, \"Liepas\"")
-    assert flow.next() and flow.step_id == "household"
-    p1 = flow.progress
-    flow.set_answer("household_size", "3")
-    flow.set_answer("income_status", "low_income")
-    flow.set_answer("monthly_income", "640,50")
-    assert flow.next() and flow.step_id == "heating" and flow.progress > p1
-    flow.set_answer("heating_type", "central")
-    assert flow.next() and flow.phase == "dead_end" and flow.step_id == "not_eligible"
-    assert flow.back() and flow.step_id == "heating" and flow.phase == "steps"
-    flow.set_answer("heating_type", "wood")
-    assert flow.next() and flow.step_id == "firewood"
-    flow.set_answer("firewood_m3", "12,5")
-    assert flow.next() and flow.step_id == "payment"
-    assert [f.code for f in flow.visible_fields()] == ["payment_method"]
-    flow.set_answer("payment_method", "bank")
-    assert [f.code for f in flow.visible_fields()] == ["payment_method", "iban"]
-    assert not flow.next() and flow.errors["iban"].error == "required"
-    flow.set_answer("iban", "LV80 BANK 0000 4351 9500 1")
-    assert flow.next() and flow.step_id == "declaration"
+    wizard = ApplicationWizard(forms["heating-allowance"], svc, CONTROLLER, lang="lv")
+    assert wizard.progress == 0.0 and not wizard.can_go_back
+    assert not wizard.next() and wizard.errors["full_name"].error == "required"
+    wizard.set_answer("full_name", "Jānis Kalniņš")
+    assert wizard.set_answer("personal_code", "120375-12341").error == "personal_code.checksum"
+    assert not wizard.next()
+    wizard.set_answer("personal_code", "120375 12340")
+    wizard.set_answer("address", "Zosēni, \"Liepas\"")
+    assert wizard.next() and wizard.step_id == "household"
+    p1 = wizard.progress
+    wizard.set_answer("household_size", "3")
+    wizard.set_answer("income_status", "low_income")
+    wizard.set_answer("monthly_income", "640,50")
+    assert wizard.next() and wizard.step_id == "heating" and wizard.progress > p1
+    wizard.set_answer("heating_type", "central")
+    assert wizard.next() and wizard.phase == "dead_end" and wizard.step_id == "not_eligible"
+    assert wizard.back() and wizard.step_id == "heating" and wizard.phase == "steps"
+    wizard.set_answer("heating_type", "wood")
+    assert wizard.next() and wizard.step_id == "firewood"
+    wizard.set_answer("firewood_m3", "12,5")
+    assert wizard.next() and wizard.step_id == "payment"
+    assert [f.code for f in wizard.visible_fields()] == ["payment_method"]
+    wizard.set_answer("payment_method", "bank")
+    assert [f.code for f in wizard.visible_fields()] == ["payment_method", "iban"]
+    assert not wizard.next() and wizard.errors["iban"].error == "required"
+    wizard.set_answer("iban", "LV80 BANK 0000 4351 9500 1")
+    assert wizard.next() and wizard.step_id == "declaration"
     # Back twice and forward again: every answer is still there.
-    assert flow.back() and flow.back() and flow.step_id == "firewood"
-    assert flow.answers["firewood_m3"] == 12.5 and flow.answers["iban"] == "LV80BANK0000435195001"
-    assert flow.next() and flow.next() and flow.step_id == "declaration"
-    assert not flow.next() and flow.errors["declaration"].error == "required"
-    flow.set_answer("declaration", False)
-    assert flow.errors["declaration"].error == "must_be_true"
-    flow.set_answer("declaration", True)
-    assert flow.next() and flow.phase == "review" and flow.progress == 1.0
-    review = {i.code: i for i in flow.review_items()}
+    assert wizard.back() and wizard.back() and wizard.step_id == "firewood"
+    assert wizard.answers["firewood_m3"] == 12.5 and wizard.answers["iban"] == "LV80BANK0000435195001"
+    assert wizard.next() and wizard.next() and wizard.step_id == "declaration"
+    assert not wizard.next() and wizard.errors["declaration"].error == "required"
+    wizard.set_answer("declaration", False)
+    assert wizard.errors["declaration"].error == "must_be_true"
+    wizard.set_answer("declaration", True)
+    assert wizard.next() and wizard.phase == "review" and wizard.progress == 1.0
+    review = {i.code: i for i in wizard.review_items()}
     assert review["personal_code"].value == "120375-1****"
     assert review["monthly_income"].value == "640,50\u00a0€"
     assert review["iban"].value == "LV80 **** 5001"
     assert review["heating_type"].value == "Ar malku"
     # Change from the review: routing elsewhere drops the firewood step from what is sent.
-    flow.change(review["heating_type"].step_id)
-    flow.set_answer("heating_type", "other_fuel")
-    assert flow.next() and flow.phase == "review"
-    sent = flow.submitted_answers()
-    assert "firewood_m3" not in sent and "firewood_m3" in flow.answers
+    wizard.change(review["heating_type"].step_id)
+    wizard.set_answer("heating_type", "other_fuel")
+    assert wizard.next() and wizard.phase == "review"
+    sent = wizard.submitted_answers()
+    assert "firewood_m3" not in sent and "firewood_m3" in wizard.answers
     assert "iban" in sent
 
 
 def test_privacy_notice_in_every_language(tmp_path: Path, gateway: dict[str, Any],
                                           forms: dict[str, FormDefinition]) -> None:
     svc, _, _ = _service(tmp_path, gateway)
-    flow = ApplicationFlow(forms["heating-allowance"], svc, lang="lv")
-    text = " ".join(flow.privacy_notice())
+    wizard = ApplicationWizard(forms["heating-allowance"], svc, CONTROLLER, lang="lv")
+    text = " ".join(wizard.privacy_notice())
     assert "Cēsu novada pašvaldība" in text and "6. panta 1. punkta e)" in text
     assert "5 gadi" in text and DPO in text and "sociālā dienesta" in text
-    flow.switch_language("ru")
-    assert "5 лет" in " ".join(flow.privacy_notice())
-    flow.switch_language("en")
-    assert "not consent" in " ".join(flow.privacy_notice())
+    wizard.switch_language("ru")
+    assert "5 лет" in " ".join(wizard.privacy_notice())
+    wizard.switch_language("en")
+    assert "not consent" in " ".join(wizard.privacy_notice())
 
 
 # -- submit through the real gateway -----------------------------------------------------------
 def test_submit_with_gateway_up(tmp_path: Path, gateway: dict[str, Any],
                                 forms: dict[str, FormDefinition]) -> None:
-    svc, transport, journal = _service(tmp_path, gateway)
-    flow = ApplicationFlow(forms["general-application"], svc, lang="lv")
-    _fill_general(flow)
-    ack = asyncio.run(flow.submit())
-    assert flow.phase == "done" and ack.status == "received"
+    svc, _, journal = _service(tmp_path, gateway)
+    wizard = ApplicationWizard(forms["general-application"], svc, CONTROLLER, lang="lv")
+    _fill_general(wizard)
+    ack = asyncio.run(wizard.submit())
+    assert wizard.phase == "done" and ack.status == "received"
     assert ack.registration_no == "KAC-2026-000001"
     assert ack.title == "Iesniegums pašvaldībai" and "viena mēneša" in ack.service_notice
-    labels = [l.label for l in ack.summary]
+    labels = [line.label for line in ack.summary]
     assert "Temats" in labels and "Iesnieguma teksts" not in labels  # long text stays off paper
     assert not journal.outbox_pending()
     rows = _rows(gateway)
@@ -148,18 +142,18 @@ def test_submit_with_gateway_up(tmp_path: Path, gateway: dict[str, Any],
         if (tmp_path / "gw.sqlite-wal").exists() else (tmp_path / "gw.sqlite").read_bytes()
     assert b"anna@example.lv" not in raw  # encrypted at rest
     # A second application gets the next number.
-    flow2 = ApplicationFlow(forms["general-application"], svc, lang="en")
-    _fill_general(flow2, "library")
-    assert asyncio.run(flow2.submit()).registration_no == "KAC-2026-000002"
+    wizard2 = ApplicationWizard(forms["general-application"], svc, CONTROLLER, lang="en")
+    _fill_general(wizard2, "library")
+    assert asyncio.run(wizard2.submit()).registration_no == "KAC-2026-000002"
 
 
 def test_gateway_down_then_back_arrives_exactly_once(tmp_path: Path, gateway: dict[str, Any],
                                                      forms: dict[str, FormDefinition]) -> None:
     svc, transport, journal = _service(tmp_path, gateway)
     transport.down = True
-    flow = ApplicationFlow(forms["general-application"], svc, lang="lv")
-    _fill_general(flow)
-    ack = asyncio.run(flow.submit())
+    wizard = ApplicationWizard(forms["general-application"], svc, CONTROLLER, lang="lv")
+    _fill_general(wizard)
+    ack = asyncio.run(wizard.submit())
     assert ack.status == "will_be_sent" and ack.registration_no is None
     assert ack.registration_text() == "tiks piešķirts" and "savienojums" in ack.status_text()
     assert len(journal.outbox_pending(KIND_SEND)) == 1 and not _rows(gateway)
@@ -181,25 +175,25 @@ def test_gateway_down_then_back_arrives_exactly_once(tmp_path: Path, gateway: di
 def test_identity_form_waits_for_the_librarian(tmp_path: Path, gateway: dict[str, Any],
                                                forms: dict[str, FormDefinition]) -> None:
     svc, transport, journal = _service(tmp_path, gateway)
-    flow = ApplicationFlow(forms["heating-allowance"], svc, lang="lv")
+    wizard = ApplicationWizard(forms["heating-allowance"], svc, CONTROLLER, lang="lv")
     for code, raw in [("full_name", "Jānis Kalniņš"), ("personal_code", "32503511782"),
                       ("address", "Zosēni")]:
-        flow.set_answer(code, raw)
-    flow.next()
+        wizard.set_answer(code, raw)
+    wizard.next()
     for code, raw in [("household_size", "2"), ("income_status", "needy"),
                       ("monthly_income", "410"), ("income_sources", ["pension"])]:
-        assert flow.set_answer(code, raw).ok
-    flow.next()
-    flow.set_answer("heating_type", "other_fuel")
-    flow.next()
-    flow.set_answer("payment_method", "cash")
-    assert [f.datatype for f in flow.visible_fields()] == ["singlevaluelist", "info"]
-    flow.next()
-    flow.set_answer("declaration", "jā")
-    assert flow.next() and flow.phase == "review"
-    ack = asyncio.run(flow.submit())
+        assert wizard.set_answer(code, raw).ok
+    wizard.next()
+    wizard.set_answer("heating_type", "other_fuel")
+    wizard.next()
+    wizard.set_answer("payment_method", "cash")
+    assert [f.datatype for f in wizard.visible_fields()] == ["singlevaluelist", "info"]
+    wizard.next()
+    wizard.set_answer("declaration", "jā")
+    assert wizard.next() and wizard.phase == "review"
+    ack = asyncio.run(wizard.submit())
     assert ack.status == "awaiting_identity" and ack.needs_signature and ack.registration_no is None
-    summary = " ".join(f"{l.label}={l.value}" for l in ack.summary)
+    summary = " ".join(f"{line.label}={line.value}" for line in ack.summary)
     assert "32503511782" not in summary and "Personas kods" not in summary
     assert "410" not in summary and "Ienākumu" not in summary and "Mājsaimniecības kopējie" not in summary
     assert "Jānis Kalniņš" in summary
@@ -290,7 +284,7 @@ def test_api_confirmation_and_export(gateway: dict[str, Any]) -> None:
                                  transport=httpx.ASGITransport(app=gateway["app"]))
             receipt = await api.confirm_application(reg, "bibl-1", idempotency_key="c1")
             assert receipt["status"] == "received" and receipt["registration_no"] == reg
-            assert [s["service_code"] for s in await api.list_services()][0] == "building-intent"
+            assert (await api.list_services())[0]["service_code"] == "building-intent"
             assert (await api.get_form("heating-allowance"))["definition"]["version"] == 1
             from kiosk.gateway_client import GatewayError
             with pytest.raises(GatewayError) as exc:
@@ -305,7 +299,7 @@ def test_api_confirmation_and_export(gateway: dict[str, Any]) -> None:
                                               "code": "date_too_early"}
     asyncio.run(go())
     cfg = gateway["app"].state.applications
-    text = _apps().export_to_string(gateway["sessions"], cfg)
+    text = export_to_string(gateway["sessions"], cfg)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1 and rows[0]["status"] == "received" and rows[0]["confirmed_by"] == "bibl-1"
     assert '"personal_code": "120375-12340"' in rows[0]["answers_json"]
@@ -316,11 +310,11 @@ def test_cli_export(tmp_path: Path, gateway: dict[str, Any], forms: dict[str, Fo
     import argparse
 
     svc, _, _ = _service(tmp_path, gateway)
-    flow = ApplicationFlow(forms["general-application"], svc, lang="ru")
-    _fill_general(flow)
-    asyncio.run(flow.submit())
+    wizard = ApplicationWizard(forms["general-application"], svc, CONTROLLER, lang="ru")
+    _fill_general(wizard)
+    asyncio.run(wizard.submit())
     parser = argparse.ArgumentParser()
-    _apps().configure_cli(parser)
+    configure_applications_cli(parser)
     out = tmp_path / "apps.csv"
     args = parser.parse_args(["export", "--db", f"sqlite:///{tmp_path / 'gw.sqlite'}", "--out",
                               str(out), "--semicolon", "--key-file", str(tmp_path / "answers.key")])

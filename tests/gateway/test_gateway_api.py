@@ -70,14 +70,15 @@ def test_search_shows_masked_invoice_typed_or_scanned(gw: Gateway) -> None:
         epc = epc_payload(creditor_name="SIA X", iban="LV92HABA0551020304050", notice_no=inv.notice_number,
                           check_value=inv.check_value, amount_cents=100)
         by_qr = c.post("/invoice-searches", json={"scanned": epc.replace("\n", "\r\n") + "\r\n"}).json()
-        by_bar = c.post("/invoice-searches", json={"scanned": code128_content(inv.notice_number, inv.check_value) + "\n"}).json()
+        bar = code128_content(inv.notice_number, inv.check_value) + "\n"
+        by_bar = c.post("/invoice-searches", json={"scanned": bar}).json()
     assert by_qr["invoices"][0] == view == by_bar["invoices"][0]
     assert view["payer_masked"] == "A*** K*****A"
     assert view["status"] == "partly-paid"
     assert view["paid_cents"] == inv.paid_cents and view["balance_cents"] == inv.total_cents - inv.paid_cents
     assert view["service"] == "property-tax" and view["creditor"]["name"] == "Cēsu novada pašvaldība"
     assert view["object_kind"] == "cadastral" and len(view["object_ref"]) == 11
-    assert [i["paid_cents"] for i in view["instalments"]][0] == inv.instalments[0]
+    assert view["instalments"][0]["paid_cents"] == inv.instalments[0]
     text = r.text
     assert "Kalniņa" not in text and "payer_ref" not in text and "P100" not in text
 
@@ -192,7 +193,8 @@ def test_paid_reserved_and_over_balance_refused_release_frees(gw: Gateway) -> No
     open_id, notice, check = gw.make_invoice(total=3000, paid=1000)
     with gw.http(t1) as c1, gw.http(t2) as c2:
         is_problem(c1.post("/payment-intents", headers=key(), json={
-            "client_txn_id": "a1", "items": [{"invoice_id": paid_id, "amount_cents": 100}]}), 409, "invoice-already-paid")
+            "client_txn_id": "a1", "items": [{"invoice_id": paid_id, "amount_cents": 100}]}),
+            409, "invoice-already-paid")
         is_problem(c1.post("/payment-intents", headers=key(), json={
             "client_txn_id": "a2", "items": [{"invoice_id": open_id, "amount_cents": 2001}]}), 422, "amount-mismatch")
         ok = c1.post("/payment-intents", headers=key(), json={
@@ -213,9 +215,11 @@ def test_payment_after_expiry_and_late_conflict_becomes_credit(gw: Gateway) -> N
     inv_id, _n, _c = gw.make_invoice(total=4500)
     item = [{"invoice_id": inv_id, "amount_cents": 4500}]
     with gw.http(t1) as c1, gw.http(t2) as c2:
-        assert c1.post("/payment-intents", headers=key(), json={"client_txn_id": "slow", "items": item, "ttl_s": 60}).status_code == 201
+        slow = {"client_txn_id": "slow", "items": item, "ttl_s": 60}
+        assert c1.post("/payment-intents", headers=key(), json=slow).status_code == 201
         gw.clock.advance(61)  # kiosk 1's card payment took too long
-        assert c2.post("/payment-intents", headers=key(), json={"client_txn_id": "fast", "items": item}).status_code == 201
+        fast = {"client_txn_id": "fast", "items": item}
+        assert c2.post("/payment-intents", headers=key(), json=fast).status_code == 201
         p2 = c2.post("/payments", headers=key(), json={
             "client_txn_id": "fast", "method": "card", "amount_cents": 4500, "approved_at": approved()})
         assert p2.status_code == 201 and p2.json()["credit_cents"] == 0 and not p2.json()["needs_review"]

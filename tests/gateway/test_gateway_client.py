@@ -9,12 +9,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from gw_helpers import Gateway
 
 from common.invoice_codes import code128_content
 from gateway.demo_data import DEMO_INVOICES
-from kiosk.gateway_client import MESSAGE_CODES, GatewayClient, GatewayError, error_message
+from kiosk.gateway_client import (
+    MESSAGE_CODES,
+    GatewayClient,
+    GatewayError,
+    GatewayInvalid,
+    GatewayRefused,
+    GatewayRetryable,
+    error_message,
+)
 
 
 def run(coro: Any) -> Any:
@@ -213,3 +222,146 @@ def test_every_message_code_is_translated() -> None:
         texts = {lang: error_message(code, lang) for lang in ("lv", "en", "ru")}
         assert len(set(texts.values())) == 3, texts
     assert error_message("invoice-not-found", "lv").startswith("Nevarējām atrast rēķinu")
+
+
+# --- the shared HTTP policy (kiosk.http_policy), against a scripted transport -------------------
+
+def _problem(status: int, code: str, retryable: bool, **extra: Any) -> dict[str, Any]:
+    return {"type": f"https://kac.cesis.lv/problems/{code}", "title": code, "status": status, "code": code,
+            "retryable": retryable, **extra}
+
+
+class Script:
+    """An httpx.MockTransport answering from a list, recording each request's Idempotency-Key."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.keys: list[str | None] = []
+        self.transport = httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.keys.append(request.headers.get("Idempotency-Key"))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+HEALTH = httpx.Response(200, json={"status": "ok", "version": "1", "time": "2026-11-27T09:00:00Z"})
+
+
+def _client(script: Script, sleeps: Sleeps, **kw: Any) -> GatewayClient:
+    return GatewayClient("http://gw", "t", transport=script.transport, sleep=sleeps, **kw)
+
+
+@pytest.mark.parametrize("header, waited", [("2", 2.0), ("60", 5.0), ("0", 0.5), ("soon", 0.5)])
+def test_retry_after_is_honoured_and_capped(header: str, waited: float) -> None:
+    script = Script(httpx.Response(503, json=_problem(503, "backend-unavailable", True),
+                                   headers={"Retry-After": header}), HEALTH)
+    sleeps = Sleeps()
+
+    async def go() -> None:
+        async with _client(script, sleeps) as c:
+            assert (await c.health()).status == "ok"
+
+    run(go())
+    # Longer than the 0.5 s back-off: the gateway's wait; past the 5 s cap: the cap; else the back-off.
+    assert sleeps.calls == [waited]
+
+
+def test_retry_after_as_an_http_date() -> None:
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    script = Script(httpx.Response(503, headers={"Retry-After": when}), HEALTH)
+    sleeps = Sleeps()
+
+    async def go() -> None:
+        async with _client(script, sleeps) as c:
+            await c.health()
+
+    run(go())
+    assert len(sleeps.calls) == 1 and 1.0 <= sleeps.calls[0] <= 3.0
+
+
+def test_retries_are_bounded_and_reuse_the_key() -> None:
+    script = Script(httpx.Response(503, json=_problem(503, "backend-unavailable", True),
+                                   headers={"Retry-After": "1"}))
+    sleeps = Sleeps()
+
+    async def go() -> None:
+        async with _client(script, sleeps, retries=2) as c:
+            with pytest.raises(GatewayRetryable) as exc:
+                await c.release_intent("ct-1", idempotency_key="k-1")
+            assert (exc.value.code, exc.value.status, exc.value.retry_after_s) == ("backend-unavailable", 503, 1.0)
+
+    run(go())
+    assert script.keys == ['"k-1"'] * 3  # the first try and exactly two retries
+    assert sleeps.calls == [1.0, 1.0]
+
+
+def test_in_flight_is_retried_then_answered() -> None:
+    script = Script(httpx.Response(409, json=_problem(409, "idempotency-in-flight", True)),
+                    httpx.Response(200, json={"client_txn_id": "c", "found": False}))
+    sleeps = Sleeps()
+
+    async def go() -> None:
+        async with _client(script, sleeps) as c:
+            assert not (await c.lookup_payment("c")).found
+
+    run(go())
+    assert sleeps.calls == [0.5]
+
+
+@pytest.mark.parametrize("answer, kind, code", [
+    (httpx.Response(404, json=_problem(404, "invoice-not-found", False)), GatewayRefused, "invoice-not-found"),
+    (httpx.Response(401, json=_problem(401, "unauthenticated", False)), GatewayRefused, "unauthenticated"),
+    (httpx.Response(409, json=_problem(409, "invoice-already-paid", False)), GatewayRefused, "invoice-already-paid"),
+    (httpx.Response(200, text="<html>proxy login</html>"), GatewayRefused, "unexpected"),
+    (httpx.Response(422, json=_problem(422, "validation-error", False,
+                                       errors=[{"pointer": "/items/0/amount_cents", "code": "too_small"}])),
+     GatewayInvalid, "validation-error"),
+    (httpx.Response(400, json=_problem(400, "malformed-body", False)), GatewayInvalid, "malformed-body"),
+    # Retryable by the gateway's word, but not resent here: the resident decides to wait.
+    (httpx.Response(429, json=_problem(429, "rate-limited", True), headers={"Retry-After": "600"}),
+     GatewayRetryable, "rate-limited"),
+    (httpx.Response(409, json=_problem(409, "invoice-reserved", True)), GatewayRetryable, "invoice-reserved"),
+    (httpx.ConnectError("refused"), GatewayRetryable, "gateway-unreachable"),
+    (httpx.Response(502, text="bad gateway"), GatewayRetryable, "unexpected"),
+])
+def test_every_failure_has_one_kind(answer: httpx.Response | Exception, kind: type[GatewayError], code: str) -> None:
+    script = Script(answer)
+    sleeps = Sleeps()
+
+    async def go() -> GatewayError:
+        async with _client(script, sleeps, retries=1) as c:
+            with pytest.raises(GatewayError) as exc:
+                await c.search_scanned(code128_content("2026000457", "1234"))
+            return exc.value
+
+    err = run(go())
+    assert type(err) is kind and err.code == code
+    assert err.retryable == (kind is GatewayRetryable)
+    if kind is GatewayInvalid and err.status == 422:
+        assert err.field_errors[0].pointer == "/items/0/amount_cents"
+    retried = code in ("gateway-unreachable",) or (isinstance(answer, httpx.Response) and answer.status_code == 502)
+    assert len(script.keys) == (2 if retried else 1)
+
+
+def test_local_checks_are_invalid_without_a_request() -> None:
+    script = Script(HEALTH)
+
+    async def go() -> None:
+        async with _client(script, Sleeps()) as c:
+            with pytest.raises(GatewayInvalid) as exc:
+                await c.search_invoices("12 34", "0000")
+            assert exc.value.code == "notice-malformed" and exc.value.field_errors[0].pointer == "/notice_number"
+
+    run(go())
+    assert script.keys == []
+
+
+def test_retries_must_not_be_negative() -> None:
+    with pytest.raises(ValueError):
+        GatewayClient("http://gw", "t", retries=-1)

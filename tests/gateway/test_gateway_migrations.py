@@ -64,11 +64,14 @@ def _scenario(gw: Gateway) -> list[Any]:
             (c, "/invoice-searches", {"notice_number": a_no, "check_value": "0000"}, False),
             (c, "/payment-intents", {"client_txn_id": f"s-{tag}", "items": [
                 {"invoice_id": a_id, "amount_cents": 3710}, {"invoice_id": b_id, "amount_cents": 999}]}, True),
-            (c2, "/payment-intents", {"client_txn_id": f"s2-{tag}", "items": [{"invoice_id": b_id, "amount_cents": 999}]}, True),
-            (c, "/payments", {"client_txn_id": f"s-{tag}", "method": "card", "amount_cents": 5000, "approved_at": now}, True),
+            (c2, "/payment-intents", {"client_txn_id": f"s2-{tag}", "items": [
+                {"invoice_id": b_id, "amount_cents": 999}]}, True),
+            (c, "/payments", {"client_txn_id": f"s-{tag}", "method": "card", "amount_cents": 5000,
+                              "approved_at": now}, True),
             (c, "/invoice-searches", {"notice_number": a_no, "check_value": a_chk}, False),
             (c, "/payment-lookups", {"client_txn_id": f"s-{tag}"}, False),
-            (c2, "/payment-intents", {"client_txn_id": f"s3-{tag}", "items": [{"invoice_id": b_id, "amount_cents": 1}]}, True),
+            (c2, "/payment-intents", {"client_txn_id": f"s3-{tag}", "items": [
+                {"invoice_id": b_id, "amount_cents": 1}]}, True),
         ]
         for client, path, body, idem in calls:
             r = client.post(path, json=body, headers=k() if idem else {})

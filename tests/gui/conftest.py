@@ -1,4 +1,5 @@
-"""Headless Kivy harness (kivy.md §1): ONE window per test process, the real shell built once.
+"""Headless Kivy harness (docs/architecture.md, "Screens"): ONE window per test process, the real
+shell built once.
 
 The environment is set here before anything imports Kivy. Tests get the `gui` fixture:
 

@@ -1,4 +1,4 @@
-"""Runs the real KioskApp in its own process (an App cannot be restarted in-process, kivy.md §1)
+"""Runs the real KioskApp in its own process (an App cannot be restarted in-process)
 and drives it from a scenario on the same asyncio loop; prints one JSON line of findings.
 
     python tests/gui/drive_app.py locked|demo

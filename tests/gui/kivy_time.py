@@ -1,4 +1,4 @@
-"""A fake Kivy clock: time moves only when a test advances it (kivy.md §1, asynckivy's idea)."""
+"""A fake Kivy clock: time moves only when a test advances it (asynckivy's idea)."""
 
 from __future__ import annotations
 

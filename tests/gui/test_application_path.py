@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from common.forms.validate import error_message
 from common.i18n import gettext
+from kiosk.visit_application import APPLICATION_KEY
 from screens.keyboard import BACK, LETTERS, SHIFT, SPACE, SYMBOLS
 
 
@@ -106,6 +107,12 @@ def choose(gui: Any, *keys: str) -> None:
         assert s.toggles[key].active
 
 
+def wizard_in_visit(gui: Any) -> Any:
+    """The form being filled in as the visit keeps it (None: its answers are gone)."""
+    av = gui.services.visit.data.get(APPLICATION_KEY)
+    return av.wizard if av is not None else None
+
+
 def shot(gui: Any, name: str) -> None:
     path = gui.screenshot(f"application-{name}")
     assert Image.open(path).size == (1280, 800)
@@ -113,7 +120,7 @@ def shot(gui: Any, name: str) -> None:
 
 # -- the gateway's side ------------------------------------------------------------------------
 def stored(gui: Any, client_application_id: str) -> list[tuple[Any, dict[str, Any]]]:
-    from gateway.applications import ApplicationRow
+    from gateway.models import ApplicationRow
 
     app = gui.services.backend.link.handle.app
     settings = app.state.applications
@@ -286,7 +293,7 @@ def test_firewood_application_by_taps_arrives_with_exactly_the_answers(gui):
         # Finish ends the visit: the answers are gone with it.
         gui.tap(done.ids.finish)
         assert gui.shell.manager.current == "home"
-        assert "application.flow" not in gui.services.visit.data
+        assert APPLICATION_KEY not in gui.services.visit.data
 
     drive(scenario)
 
@@ -385,20 +392,20 @@ def test_russian_keyboard_and_gateway_down_then_sent_exactly_once(gui, switchabl
 def test_dead_end_has_a_way_home_and_the_idle_reset_wipes_answers(gui):
     async def scenario() -> None:
         await open_form(gui, "heating-allowance")
-        from screens.form_step import demo_flow
+        from screens.form_step import demo_wizard
 
         s = step(gui)
-        flow = demo_flow(s, "heating-allowance", upto="heating_type")
+        wizard = demo_wizard(s, "heating-allowance", upto="heating_type")
         s.begin_at("heating_type")
         choose(gui, "central")
         next_(gui)
-        assert s.mode == "dead_end" and flow.phase == "dead_end"
+        assert s.mode == "dead_end" and wizard.phase == "dead_end"
         assert "malkas" in s.help_text
         assert s.ids.nav.ids.next_button.label == gettext("Back to the start", "lv")
         shot(gui, "20-dead-end")
         gui.tap(s.ids.nav.ids.next_button)
         assert gui.shell.manager.current == "home"
-        assert "application.flow" not in gui.services.visit.data
+        assert wizard_in_visit(gui) is None
 
         await open_form(gui, "general-application")
         type_on_keyboard(gui, step(gui).keyboard, "Ceļš")
@@ -406,7 +413,7 @@ def test_dead_end_has_a_way_home_and_the_idle_reset_wipes_answers(gui):
         gui.shell.end_visit()  # what the inactivity timeout does
         gui.pump(2)
         assert gui.shell.manager.current == "home"
-        assert "application.flow" not in gui.services.visit.data
+        assert APPLICATION_KEY not in gui.services.visit.data
         assert step(gui).display == "" and step(gui).field is None
 
     drive(scenario)
@@ -436,3 +443,44 @@ def test_latvian_keyboard_types_every_latvian_letter_and_capital(gui):
         gui.tap(kb.keys[ch], frames=1)
     assert "".join(typed) == "ёжик"
     gui.mount(gui.shell.root)
+
+
+VALMIERA = "Valmieras novada pašvaldība"
+VALMIERA_DPO = "Valmieras novada pašvaldības datu aizsardzības speciālists, dati@valmierasnovads.lv"
+
+
+def test_privacy_notice_names_the_configured_municipality_as_controller(gui, monkeypatch):
+    """GDPR Art. 13: the controller is the kiosk's municipality (`[kiosk] municipality`), never a
+    name built into the code."""
+    cfg = gui.services.config
+    monkeypatch.setattr(gui.services, "config", cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(
+        update={"municipality": VALMIERA, "dpo_contact": VALMIERA_DPO})}))
+
+    async def scenario() -> None:
+        await open_form(gui, "general-application")
+        s = step(gui)
+        at_field(gui, "subject")
+        type_on_keyboard(gui, s.keyboard, "Ceļš")
+        next_(gui)
+        at_field(gui, "text")
+        type_on_keyboard(gui, s.keyboard, "Bedre")
+        next_(gui)
+        at_field(gui, "full_name")
+        type_on_keyboard(gui, s.keyboard, "Anna Ozola")
+        next_(gui)
+        at_field(gui, "reply_channel")
+        choose(gui, "library")
+        next_(gui)
+        at_field(gui, "library_info")
+        next_(gui)
+        review = gui.screen("form_review")
+        await until(gui, lambda: gui.shell.manager.current == "form_review", what="review")
+        gui.tap(review.ids.nav.ids.next_button)
+        assert gui.shell.manager.current == "privacy"
+        notice = " ".join(gui.screen("privacy").paragraphs)
+        assert gettext("Your data is processed by {controller}.", "lv",
+                       controller=VALMIERA) in gui.screen("privacy").paragraphs
+        assert VALMIERA_DPO in notice
+        assert "Cēsu" not in notice
+
+    drive(scenario)

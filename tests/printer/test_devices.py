@@ -13,11 +13,12 @@ import pytest
 from fake_printer import FakePrinter
 
 from kiosk.config import parse
-from printer.devices import CupsDevice, FileDevice, NetworkDevice, Printer, PrintError
+from printer.devices import Printer
 from printer.samples import sample
 from printer.service import ReceiptPrinter
 from printer.spool import Spool
 from printer.status import PrinterState, parse_status
+from printer.transports import CupsDevice, FileDevice, NetworkDevice, PrintError
 
 TIMEOUT = 0.3
 
@@ -172,8 +173,11 @@ def test_printer_cli_against_fake_printer(tmp_path: Path, cli_env: dict[str, str
         conf = tmp_path / "kiosk.toml"
         conf.write_text(f'[kiosk]\ndata_dir = "{tmp_path}"\n[printer]\ndevice = "network"\nhost = "127.0.0.1"\n'
                         f'port = {fp.port}\ntimeout_s = {TIMEOUT}\nmodel = "generic-58"\n')
-        run = lambda *a: subprocess.run([sys.executable, "-m", "kiosk", "printer", *a, "--config", str(conf)],
-                                        capture_output=True, text=True, env=cli_env, timeout=60)
+
+        def run(*a: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "kiosk", "printer", *a, "--config", str(conf)],
+                                  capture_output=True, text=True, env=cli_env, timeout=60)
+
         st = run("status")
         assert st.returncode == 0 and "status: ok" in st.stdout
         t = run("test")

@@ -72,7 +72,7 @@ def test_demo_marking_only_on_demo_documents() -> None:
 
 def test_printer_package_imports_no_kivy() -> None:
     code = ("import sys; import printer.service, printer.receipt_cli, kiosk.printer_command, printer.samples, "
-            "gateway.verification; print(any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules))")
+            "gateway.routes.receipts; print(any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 

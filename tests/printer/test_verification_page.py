@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from common.signing import generate_kiosk_key, load_public_keys, sign
-from gateway.verification import build_router
+from gateway.routes.receipts import build_router
 from printer.samples import WHEN, signed_payment
 
 

@@ -109,7 +109,7 @@ def test_reject_notification_is_recognised() -> None:
     assert messages.reject_detail({"SaleToPOIResponse": {}}) is None
 
 
-AMOUNTS = list(range(1, 91)) + [999_999]
+AMOUNTS = [*range(1, 91), 999_999]
 
 
 @pytest.mark.parametrize("cents", AMOUNTS)

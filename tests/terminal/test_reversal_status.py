@@ -24,7 +24,8 @@ from kiosk.journal import MoneyState as M
 from kiosk.terminal import messages
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
 from kiosk.terminal.nexo import NexoDriver
-from kiosk.terminal.recovery import RecoveryResult, recover_terminal
+from kiosk.terminal.recovery import RecoveryResult
+from kiosk.terminal.service import recover_terminal
 from kiosk.terminal.sim_process import SimulatorProcess
 from kiosk.terminal.transport import HttpTransport
 

@@ -7,8 +7,7 @@ import asyncio
 from common.clock import SystemClock
 from kiosk.journal import MoneyState as M
 from kiosk.terminal.base import OutcomeStatus, Reason
-from kiosk.terminal.recovery import recover_terminal
-from kiosk.terminal.service import TerminalService
+from kiosk.terminal.service import TerminalService, recover_terminal
 
 from .conftest import http_driver
 
@@ -147,7 +146,7 @@ def test_recovery_past_deadline_goes_to_manual_review(sale_id, journal) -> None:
 
 
 def test_staff_refund(sim, sale_id, journal) -> None:
-    txn, out = pay(service(sim.nexo_url, sale_id, journal), journal, 3300)
+    txn, _ = pay(service(sim.nexo_url, sale_id, journal), journal, 3300)
     svc = service(sim.nexo_url, sale_id, journal)
 
     async def go():  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.invoice_codes import CodeError, normalise_check, normalise_notice
@@ -21,11 +22,12 @@ from common.schema import (
     Payment,
     PaymentIntent,
     PaymentIntentRequest,
+    PaymentLookupResponse,
     PaymentRequest,
 )
-from gateway.invoices import find_checked
 from gateway.models import Allocation, IntentItem, Invoice, Kiosk, PaymentIntentRow, PaymentRow
 from gateway.problems import ProblemError
+from gateway.services.invoices import find_checked
 
 
 def new_id(prefix: str) -> str:
@@ -110,12 +112,19 @@ def _lock_invoices(session: Session, ids: list[str]) -> dict[str, Invoice]:
     return {r.id: r for r in rows}
 
 
-def create_intent(session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime) -> tuple[int, PaymentIntent]:
-    existing = session.execute(
+def find_intent(session: Session, kiosk_id: str, client_txn_id: str) -> PaymentIntentRow | None:
+    return session.execute(
         select(PaymentIntentRow).where(
-            PaymentIntentRow.kiosk_id == kiosk.id, PaymentIntentRow.client_txn_id == req.client_txn_id
+            PaymentIntentRow.kiosk_id == kiosk_id, PaymentIntentRow.client_txn_id == client_txn_id
         )
     ).scalar_one_or_none()
+
+
+def create_intent(
+    session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime
+) -> tuple[int, PaymentIntent]:
+    """Reserve the items' invoices: (201, new), or (200, the same intent asked again)."""
+    existing = find_intent(session, kiosk.id, req.client_txn_id)
 
     # Resolve every item to an invoice id; notice + check value is checked like a search.
     resolved: list[tuple[str, int]] = []
@@ -128,10 +137,12 @@ def create_intent(session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now
             check = normalise_check(item.check_value or "")
         except CodeError as exc:
             field = "notice_number" if exc.code == ErrorCode.NOTICE_MALFORMED else "check_value"
-            raise ProblemError(exc.code, errors=[{"pointer": f"/items/{idx}/{field}", "code": exc.code}]) from None
+            errors = [{"pointer": f"/items/{idx}/{field}", "code": exc.code}]
+            raise ProblemError(exc.code, errors=errors) from None
         inv = find_checked(session, notice, check)
         if inv is None:
-            raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=[{"pointer": f"/items/{idx}", "code": "invoice-not-found"}])
+            errors = [{"pointer": f"/items/{idx}", "code": "invoice-not-found"}]
+            raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=errors)
         resolved.append((inv.id, item.amount_cents))
     ids = [i for i, _ in resolved]
     if len(set(ids)) != len(ids):
@@ -151,7 +162,8 @@ def create_intent(session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now
             raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=[{"pointer": ptr, "code": "invoice-not-found"}])
         balance = inv.total_cents - inv.paid_cents
         if balance <= 0:
-            raise ProblemError(ErrorCode.INVOICE_ALREADY_PAID, errors=[{"pointer": ptr, "code": "invoice-already-paid"}])
+            errors = [{"pointer": ptr, "code": "invoice-already-paid"}]
+            raise ProblemError(ErrorCode.INVOICE_ALREADY_PAID, errors=errors)
         if amount > balance:
             raise ProblemError(
                 ErrorCode.AMOUNT_MISMATCH, errors=[{"pointer": ptr + "/amount_cents", "code": "amount-mismatch"}]
@@ -245,7 +257,8 @@ def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datet
         inv.paid_cents += take
         money_left -= take
         allocations.append(Allocation(seq=len(allocations), invoice_id=inv_id, amount_cents=take, invoice=inv))
-    if money_left > 0 and wanted and "amount-over-allocations" not in flags and sum(a for _, a in wanted) < req.amount_cents:
+    over = sum(a for _, a in wanted) < req.amount_cents
+    if money_left > 0 and wanted and "amount-over-allocations" not in flags and over:
         flags.append("amount-over-allocations")
 
     term = req.terminal
@@ -276,3 +289,28 @@ def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datet
     session.add(row)
     session.flush()
     return 201, payment_view(row)
+
+
+def post_once(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime) -> tuple[int, Payment]:
+    """`post_payment`, answering the payment already recorded when the same `client_txn_id` was
+    posted concurrently under another Idempotency-Key."""
+    try:
+        with session.begin_nested():
+            return post_payment(session, kiosk, req, now)
+    except IntegrityError:
+        existing = find_payment(session, kiosk.id, req.client_txn_id)
+        if existing is None:
+            raise
+        return 200, payment_view(existing)
+
+
+def lookup(session: Session, kiosk_id: str, client_txn_id: str, now: datetime) -> PaymentLookupResponse:
+    """What the gateway knows of this kiosk's `client_txn_id`: its payment and its intent."""
+    pay = find_payment(session, kiosk_id, client_txn_id)
+    intent = find_intent(session, kiosk_id, client_txn_id)
+    return PaymentLookupResponse(
+        client_txn_id=client_txn_id,
+        found=pay is not None,
+        payment=payment_view(pay) if pay else None,
+        intent=intent_view(intent, now) if intent else None,
+    )

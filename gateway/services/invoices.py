@@ -1,4 +1,5 @@
-"""Invoices as a resident may see them: masking, instalment arithmetic, the checked lookup."""
+"""Invoices as a resident may see them: masking, instalment arithmetic, the checked search and
+its failed-check limit."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from common.schema import CreditorView, ErrorCode, InstalmentView, InvoiceView
+from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
+from common.schema import (
+    CreditorView,
+    ErrorCode,
+    InstalmentView,
+    InvoiceSearchRequest,
+    InvoiceStatus,
+    InvoiceView,
+)
 from gateway.models import FailedCheck, Invoice
 from gateway.problems import ProblemError
+from gateway.settings import local_date
 
 RATE_LIMIT_FAILURES = 5
 RATE_LIMIT_WINDOW = timedelta(minutes=10)
@@ -66,7 +76,7 @@ def instalment_views(invoice: Invoice) -> list[InstalmentView]:
 def invoice_view(invoice: Invoice, today: date) -> InvoiceView:
     balance = max(invoice.total_cents - invoice.paid_cents, 0)
     now_cents, due = due_now(invoice, today)
-    status = "paid" if balance == 0 else ("partly-paid" if invoice.paid_cents > 0 else "unpaid")
+    status: InvoiceStatus = "paid" if balance == 0 else ("partly-paid" if invoice.paid_cents > 0 else "unpaid")
     c = invoice.creditor
     return InvoiceView(
         invoice_id=invoice.id,
@@ -80,7 +90,7 @@ def invoice_view(invoice: Invoice, today: date) -> InvoiceView:
         paid_cents=invoice.paid_cents,
         balance_cents=balance,
         due_now_cents=now_cents,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         payer_masked=mask_name(invoice.payer.name),
         object_kind=invoice.object_kind,  # type: ignore[arg-type]
         object_ref=invoice.object_ref,
@@ -106,7 +116,9 @@ def record_failure(session: Session, kiosk_id: str, now: datetime) -> None:
     session.execute(delete(FailedCheck).where(FailedCheck.at < now - 2 * RATE_LIMIT_WINDOW))
 
 
-def find_checked(session: Session, notice_number: str, check_value: str, *, for_update: bool = False) -> Invoice | None:
+def find_checked(
+    session: Session, notice_number: str, check_value: str, *, for_update: bool = False
+) -> Invoice | None:
     """The invoice when both match; None otherwise (unknown and wrong check look the same)."""
     stmt = select(Invoice).where(Invoice.notice_number == notice_number)
     if for_update:
@@ -119,3 +131,31 @@ def find_checked(session: Session, notice_number: str, check_value: str, *, for_
     if not hmac.compare_digest(inv.check_value.encode(), check_value.encode()):
         return None
     return inv
+
+
+def search_codes(req: InvoiceSearchRequest) -> tuple[str, str]:
+    """(notice number, check value), typed or scanned; a malformed one is a 422 naming its field."""
+    try:
+        if req.scanned is not None:
+            pointer = "/scanned"
+            return parse_scanned(req.scanned)
+        pointer = "/notice_number"
+        notice = normalise_notice(req.notice_number or "")
+        pointer = "/check_value"
+        return notice, normalise_check(req.check_value or "")
+    except CodeError as exc:
+        raise ProblemError(exc.code, errors=[{"pointer": pointer, "code": exc.code}]) from None
+
+
+def search(session: Session, kiosk_id: str, notice: str, check: str, now: datetime) -> InvoiceView | None:
+    """The invoice's view, or None after counting a failed check (unknown notice or wrong check).
+
+    Raises 429 while the kiosk is over its failed-check limit. The caller commits even when None
+    comes back, so the failure counts.
+    """
+    check_rate_limit(session, kiosk_id, now)
+    inv = find_checked(session, notice, check)
+    if inv is None:
+        record_failure(session, kiosk_id, now)
+        return None
+    return invoice_view(inv, local_date(now))

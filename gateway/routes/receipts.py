@@ -1,5 +1,5 @@
-"""Receipt verification for the gateway: the page the receipt QR opens (`/r/<payload>`) and the
-published list of kiosk public keys (`/api/v1/receipt-keys`).
+"""Receipts: the verification page the receipt QR opens (`/r/<payload>`) and the published list
+of kiosk public keys (`/api/v1/receipt-keys`).
 
 `create_app` mounts it with `build_router(keys, demo=...)`. The page is bilingual (lv/en), because
 it is served without a visit language; its texts come from the catalogs (gateway.po).
@@ -10,18 +10,13 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from common.i18n import N_, gettext
-from common.signing import (
-    Ed25519PublicKey,
-    VerificationError,
-    demo_keys_dir,
-    load_public_keys,
-    public_pem,
-    verify,
-)
+from common.schema import API_PREFIX
+from common.signing import VerificationError, demo_keys_dir, load_public_keys, public_pem, verify
 
 # English msgids (gateway.po); the page shows Latvian and English together, because it is opened
 # from a QR code with no visit language.
@@ -103,7 +98,7 @@ def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, d
         return _page(f"<p class=\"ok\"><strong>{html.escape(_t('valid'))}</strong></p>{demo_note}"
                      f"<p>{html.escape(_t('compare'))}</p><table>{table}</table>", 200)
 
-    @router.get("/api/v1/receipt-keys", summary="Published public keys for receipt signatures")
+    @router.get(f"{API_PREFIX}/receipt-keys", summary="Published public keys for receipt signatures")
     def receipt_keys() -> dict[str, list[dict[str, object]]]:
         return {"keys": [
             {"kid": kid, "alg": "Ed25519", "demo": kid.startswith("demo-"),

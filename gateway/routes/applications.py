@@ -1,0 +1,25 @@
+"""`POST /api/v1/applications`: registering a municipal application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from common.schema import API_PREFIX
+from gateway.deps import ApplicationsConfig, CurrentKiosk, Idempotent
+from gateway.schemas import ApplicationReceipt, ApplicationRequest
+from gateway.services import applications
+
+router = APIRouter(prefix=API_PREFIX, tags=["applications"])
+
+
+@router.post("/applications", response_model=ApplicationReceipt, status_code=201)
+def submit(body: ApplicationRequest, kiosk: CurrentKiosk, cfg: ApplicationsConfig, idem: Idempotent) -> Any:
+    """Register an application: 201 with `registration_no` (`KAC-2026-000123`).
+
+    Invalid answers: 422 problem+json, `errors[{pointer, code, message{lv,en,ru}}]` per field.
+    A form that needs an identity check and arrives without one is `awaiting_identity` until
+    `POST /application-confirmations`.
+    """
+    return idem.run(body, lambda s: applications.register_application(s, cfg, kiosk, body, idem.now))

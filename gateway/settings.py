@@ -1,0 +1,83 @@
+"""What the gateway is configured with: its version and the applications' settings (form
+definitions and the key that encrypts answers at rest)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from common.clock import RIGA
+from common.forms.definition import FormDefinition, default_forms_dir, load_forms
+from common.personal_code import compact as compact_personal_code
+
+log = logging.getLogger(__name__)
+
+VERSION = "1.0.0"
+KEY_ENV = "KAC_APPLICATIONS_KEY_FILE"
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in Riga at `moment`: due dates and date rules count Latvian days."""
+    return moment.astimezone(RIGA).date()
+
+
+@dataclass
+class ApplicationsSettings:
+    """Form definitions by service code, and the answers key (Fernet: AES-128-CBC + HMAC-SHA-256)."""
+
+    forms: dict[str, FormDefinition]
+    fernet: Fernet
+    pepper: bytes
+
+    @classmethod
+    def load(cls, forms_dir: Path | None = None, key_file: Path | None = None) -> ApplicationsSettings:
+        """Shipped forms (or `forms_dir`); key from `key_file`, $KAC_APPLICATIONS_KEY_FILE or
+        <user data>/gateway-applications.key, created 0600 when missing."""
+        forms, errors = load_forms(forms_dir or default_forms_dir())
+        for err in errors:  # definitions are not personal data; the path and reason help IT
+            log.error("form definition skipped: %s", err)
+        key = _load_or_create_key(key_file or _default_key_file())
+        pepper = hmac.new(key, b"kac-applications-subject-v1", hashlib.sha256).digest()
+        return cls(forms=forms, fernet=Fernet(key), pepper=pepper)
+
+    def encrypt(self, answers: dict[str, Any]) -> str:
+        raw = json.dumps(answers, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return self.fernet.encrypt(raw).decode("ascii")
+
+    def decrypt(self, token: str) -> dict[str, Any]:
+        answers: dict[str, Any] = json.loads(self.fernet.decrypt(token.encode("ascii")))
+        return answers
+
+    def subject_hmac(self, code: str) -> str:
+        """A keyed hash of a personal code, to correlate applications without storing the code."""
+        digits = compact_personal_code(code).replace("-", "")
+        return hmac.new(self.pepper, digits.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+
+def _default_key_file() -> Path:
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return Path(env)
+    from common.paths import user_data_dir
+
+    return user_data_dir() / "gateway-applications.key"
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+    return key
