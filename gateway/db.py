@@ -56,8 +56,8 @@ def alembic_config(engine: Engine | None = None) -> Any:
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (default head)."""
+def migrate(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (default: every head, so parallel branches all apply)."""
     from alembic import command
 
     cfg = alembic_config(engine)

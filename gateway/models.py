@@ -200,11 +200,28 @@ class IdempotencyRecord(Base):
 
 
 class FailedCheck(Base):
+    """A wrong notice/check pair or a refused invoice id: counted per kiosk and per notice
+    (docs/architecture.md, "API rules")."""
+
     __tablename__ = "failed_checks"
-    __table_args__ = (Index("ix_failed_checks_kiosk_id_at", "kiosk_id", "at"),)
+    __table_args__ = (
+        Index("ix_failed_checks_kiosk_id_at", "kiosk_id", "at"),
+        Index("ix_failed_checks_notice_number_at", "notice_number", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    notice_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class InvoiceFind(Base):
+    """An invoice a kiosk found with its check value: only such an invoice may be reserved by id
+    (docs/architecture.md, "API rules")."""
+
+    __tablename__ = "invoice_finds"
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class ApplicationRow(Base):

@@ -23,7 +23,8 @@ def search_invoices(
     """Find an invoice by notice number + check value (typed or scanned).
 
     Unknown notice and wrong check value answer the same `invoice-not-found` and both count
-    towards the kiosk's failed-check limit (5 in 10 minutes, then 429).
+    towards the failed-check limits (per kiosk with back-off, per notice across kiosks: 429 with
+    Retry-After; gateway.services.check_limits). A find lets this kiosk reserve the invoice by id.
     """
     notice, check = invoices.search_codes(body)
     with db.begin():  # commits the failed check too

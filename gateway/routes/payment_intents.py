@@ -6,13 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
-from common.schema import API_PREFIX, ErrorCode, IntentReleaseRequest, PaymentIntent, PaymentIntentRequest
+from common.schema import API_PREFIX, IntentReleaseRequest, PaymentIntent, PaymentIntentRequest
 from gateway.deps import CurrentKiosk, DbSession, Idempotent
-from gateway.problems import ProblemError, problem_responses
-from gateway.services import invoices, payments
+from gateway.problems import problem_responses
+from gateway.services import check_limits, payments
 
 router = APIRouter(prefix=API_PREFIX, tags=["payments"])
+
+
+class ProblemBody(BaseModel):
+    """A problem+json body returned (not raised) from a handler, so its transaction commits."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 @router.post(
@@ -24,17 +32,17 @@ router = APIRouter(prefix=API_PREFIX, tags=["payments"])
 def create_intent(body: PaymentIntentRequest, db: DbSession, kiosk: CurrentKiosk, idem: Idempotent) -> Any:
     """Reserve invoices for one payment (`client_txn_id`) for `ttl_s` seconds, before the card moves."""
     now = idem.now
-    if any(it.invoice_id is None for it in body.items):
-        with db.begin():
-            invoices.check_rate_limit(db, kiosk.id, now)
 
-    def count_failure(exc: ProblemError) -> None:
-        # An invoice not found counts toward the failed-check limit, like a failed search.
-        if exc.code == ErrorCode.INVOICE_NOT_FOUND:
-            with db.begin():
-                invoices.record_failure(db, kiosk.id, now)
+    def reserve(s: Session) -> tuple[int, BaseModel]:
+        try:
+            return payments.create_intent(s, kiosk, body, now)
+        except payments.CheckFailed as exc:
+            # Counted in the transaction that decided it, so concurrent guesses cannot all pass;
+            # the refusal is stored and replayed like any other answer.
+            check_limits.record_failure(s, kiosk.id, now, exc.notice)
+            return exc.status, ProblemBody.model_validate(exc.body())
 
-    return idem.run(body, lambda s: payments.create_intent(s, kiosk, body, now), on_problem=count_failure)
+    return idem.run(body, reserve)
 
 
 @router.post(

@@ -4,26 +4,23 @@ its failed-check limit."""
 from __future__ import annotations
 
 import hmac
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
 from common.schema import (
     CreditorView,
-    ErrorCode,
     InstalmentView,
     InvoiceSearchRequest,
     InvoiceStatus,
     InvoiceView,
 )
-from gateway.models import FailedCheck, Invoice
+from gateway.models import Invoice
 from gateway.problems import ProblemError
+from gateway.services import check_limits
 from gateway.settings import local_date
-
-RATE_LIMIT_FAILURES = 5
-RATE_LIMIT_WINDOW = timedelta(minutes=10)
 
 
 def mask_name(name: str) -> str:
@@ -98,24 +95,6 @@ def invoice_view(invoice: Invoice, today: date) -> InvoiceView:
     )
 
 
-def check_rate_limit(session: Session, kiosk_id: str, now: datetime) -> None:
-    since = now - RATE_LIMIT_WINDOW
-    rows = session.execute(
-        select(FailedCheck.at).where(FailedCheck.kiosk_id == kiosk_id, FailedCheck.at > since).order_by(FailedCheck.at)
-    ).scalars().all()
-    if len(rows) >= RATE_LIMIT_FAILURES:
-        # Free again once the oldest failure that keeps the count at the limit leaves the window.
-        unblock = rows[len(rows) - RATE_LIMIT_FAILURES] + RATE_LIMIT_WINDOW
-        retry_after = max(1, int((unblock - now).total_seconds() + 0.999))
-        raise ProblemError(ErrorCode.RATE_LIMITED, headers={"Retry-After": str(retry_after)})
-
-
-def record_failure(session: Session, kiosk_id: str, now: datetime) -> None:
-    session.add(FailedCheck(kiosk_id=kiosk_id, at=now))
-    # Old rows only matter for the window; keep the table small as we go.
-    session.execute(delete(FailedCheck).where(FailedCheck.at < now - 2 * RATE_LIMIT_WINDOW))
-
-
 def find_checked(
     session: Session, notice_number: str, check_value: str, *, for_update: bool = False
 ) -> Invoice | None:
@@ -150,12 +129,15 @@ def search_codes(req: InvoiceSearchRequest) -> tuple[str, str]:
 def search(session: Session, kiosk_id: str, notice: str, check: str, now: datetime) -> InvoiceView | None:
     """The invoice's view, or None after counting a failed check (unknown notice or wrong check).
 
-    Raises 429 while the kiosk is over its failed-check limit. The caller commits even when None
-    comes back, so the failure counts.
+    Raises 429 while the kiosk backs off or the notice is closed (gateway.services.check_limits).
+    The caller commits even when None comes back, so the failure counts; a find is recorded so
+    that this kiosk may then reserve the invoice by id.
     """
-    check_rate_limit(session, kiosk_id, now)
+    check_limits.lock(session, kiosk_id, [notice])
+    check_limits.check(session, kiosk_id, now, [notice])
     inv = find_checked(session, notice, check)
     if inv is None:
-        record_failure(session, kiosk_id, now)
+        check_limits.record_failure(session, kiosk_id, now, notice)
         return None
+    check_limits.record_find(session, kiosk_id, inv.id, now)
     return invoice_view(inv, local_date(now))

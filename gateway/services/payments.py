@@ -18,6 +18,7 @@ from common.invoice_codes import CodeError, normalise_check, normalise_notice
 from common.schema import (
     AllocationOut,
     ErrorCode,
+    IntentItemIn,
     IntentItemOut,
     Payment,
     PaymentIntent,
@@ -27,6 +28,7 @@ from common.schema import (
 )
 from gateway.models import Allocation, IntentItem, Invoice, Kiosk, PaymentIntentRow, PaymentRow
 from gateway.problems import ProblemError
+from gateway.services import check_limits
 from gateway.services.invoices import find_checked
 
 
@@ -120,29 +122,58 @@ def find_intent(session: Session, kiosk_id: str, client_txn_id: str) -> PaymentI
     ).scalar_one_or_none()
 
 
+class CheckFailed(ProblemError):
+    """An intent item that names an invoice this kiosk may not reserve: answered like an unknown
+    invoice, and counted as a failed check in the same transaction (see gateway.routes)."""
+
+    def __init__(self, idx: int, *, notice: str | None) -> None:
+        super().__init__(ErrorCode.INVOICE_NOT_FOUND,
+                         errors=[{"pointer": f"/items/{idx}", "code": "invoice-not-found"}])
+        self.notice = notice
+
+
+def _code_error(idx: int, exc: CodeError) -> ProblemError:
+    field = "notice_number" if exc.code == ErrorCode.NOTICE_MALFORMED else "check_value"
+    return ProblemError(exc.code, errors=[{"pointer": f"/items/{idx}/{field}", "code": exc.code}])
+
+
+def _notice_of(idx: int, item: IntentItemIn) -> str:
+    try:
+        return normalise_notice(item.notice_number or "")
+    except CodeError as exc:
+        raise _code_error(idx, exc) from None
+
+
+def _check_of(idx: int, item: IntentItemIn) -> str:
+    try:
+        return normalise_check(item.check_value or "")
+    except CodeError as exc:
+        raise _code_error(idx, exc) from None
+
+
 def create_intent(
     session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime
 ) -> tuple[int, PaymentIntent]:
     """Reserve the items' invoices: (201, new), or (200, the same intent asked again)."""
     existing = find_intent(session, kiosk.id, req.client_txn_id)
+    notices = [_notice_of(idx, item) for idx, item in enumerate(req.items) if item.invoice_id is None]
+    check_limits.lock(session, kiosk.id, notices)
+    check_limits.check(session, kiosk.id, now, notices)
 
-    # Resolve every item to an invoice id; notice + check value is checked like a search.
+    # Resolve every item to an invoice id. By id: only an invoice this kiosk found with its check
+    # value (or its own intent asked again); by notice + check value: checked like a search.
     resolved: list[tuple[str, int]] = []
     for idx, item in enumerate(req.items):
         if item.invoice_id is not None:
+            own = existing is not None and any(it.invoice_id == item.invoice_id for it in existing.items)
+            if not own and not check_limits.found_here(session, kiosk.id, item.invoice_id, now):
+                raise CheckFailed(idx, notice=None)
             resolved.append((item.invoice_id, item.amount_cents))
             continue
-        try:
-            notice = normalise_notice(item.notice_number or "")
-            check = normalise_check(item.check_value or "")
-        except CodeError as exc:
-            field = "notice_number" if exc.code == ErrorCode.NOTICE_MALFORMED else "check_value"
-            errors = [{"pointer": f"/items/{idx}/{field}", "code": exc.code}]
-            raise ProblemError(exc.code, errors=errors) from None
-        inv = find_checked(session, notice, check)
+        notice = _notice_of(idx, item)
+        inv = find_checked(session, notice, _check_of(idx, item))
         if inv is None:
-            errors = [{"pointer": f"/items/{idx}", "code": "invoice-not-found"}]
-            raise ProblemError(ErrorCode.INVOICE_NOT_FOUND, errors=errors)
+            raise CheckFailed(idx, notice=notice)
         resolved.append((inv.id, item.amount_cents))
     ids = [i for i, _ in resolved]
     if len(set(ids)) != len(ids):

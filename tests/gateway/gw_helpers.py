@@ -102,8 +102,12 @@ class Gateway:
         instalments: int = 1,
         notice: str | None = None,
         check: str | None = None,
+        found_by: tuple[str, ...] = (),
     ) -> tuple[str, str, str]:
-        """A fresh invoice only this test touches: (invoice_id, notice_number, check_value)."""
+        """A fresh invoice only this test touches: (invoice_id, notice_number, check_value).
+
+        `found_by`: kiosk tokens that then search it with its check value, as a kiosk must before
+        it may reserve the invoice by id."""
         notice = notice or f"7{secrets.randbelow(10**9):09d}"
         check = check or f"{secrets.randbelow(10**4):04d}"
         inv_id = f"inv-{notice}"
@@ -136,7 +140,14 @@ class Gateway:
                     ],
                 )
             )
+        for token in found_by:
+            self.find(token, notice, check)
         return inv_id, notice, check
+
+    def find(self, token: str, notice: str, check: str) -> None:
+        with self.http(token) as c:
+            r = c.post("/invoice-searches", json={"notice_number": notice, "check_value": check})
+        assert r.status_code == 200, r.text
 
 
 def start_gateway(backend: str, db_url: str) -> Gateway:

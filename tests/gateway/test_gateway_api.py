@@ -132,7 +132,7 @@ def test_five_failed_checks_then_429_for_that_kiosk_only(gw: Gateway) -> None:
 
 def test_idempotency_key_rules(gw: Gateway) -> None:
     kid, token = gw.add_kiosk()
-    inv_id, _n, _c = gw.make_invoice(total=5000)
+    inv_id, _n, _c = gw.make_invoice(total=5000, found_by=(token,))
     body = {"client_txn_id": f"tx-{uuid.uuid4().hex[:8]}", "items": [{"invoice_id": inv_id, "amount_cents": 5000}]}
     k = key()
     with gw.http(token) as c:
@@ -163,8 +163,8 @@ def _release_model(body: dict):  # type: ignore[no-untyped-def]
 
 
 def test_two_kiosks_race_for_one_invoice_one_wins(gw: Gateway) -> None:
-    inv_id, _n, _c = gw.make_invoice(total=7000)
     tokens = [gw.add_kiosk()[1] for _ in range(4)]
+    inv_id, _n, _c = gw.make_invoice(total=7000, found_by=tuple(tokens))
     results: list[httpx.Response] = []
     barrier = threading.Barrier(len(tokens))
 
@@ -189,8 +189,8 @@ def test_two_kiosks_race_for_one_invoice_one_wins(gw: Gateway) -> None:
 def test_paid_reserved_and_over_balance_refused_release_frees(gw: Gateway) -> None:
     _k1, t1 = gw.add_kiosk()
     _k2, t2 = gw.add_kiosk()
-    paid_id, _n, _c = gw.make_invoice(total=3000, paid=3000)
-    open_id, notice, check = gw.make_invoice(total=3000, paid=1000)
+    paid_id, _n, _c = gw.make_invoice(total=3000, paid=3000, found_by=(t1,))
+    open_id, notice, check = gw.make_invoice(total=3000, paid=1000, found_by=(t1, t2))
     with gw.http(t1) as c1, gw.http(t2) as c2:
         is_problem(c1.post("/payment-intents", headers=key(), json={
             "client_txn_id": "a1", "items": [{"invoice_id": paid_id, "amount_cents": 100}]}),
@@ -212,7 +212,7 @@ def test_paid_reserved_and_over_balance_refused_release_frees(gw: Gateway) -> No
 def test_payment_after_expiry_and_late_conflict_becomes_credit(gw: Gateway) -> None:
     _k1, t1 = gw.add_kiosk()
     _k2, t2 = gw.add_kiosk()
-    inv_id, _n, _c = gw.make_invoice(total=4500)
+    inv_id, _n, _c = gw.make_invoice(total=4500, found_by=(t1, t2))
     item = [{"invoice_id": inv_id, "amount_cents": 4500}]
     with gw.http(t1) as c1, gw.http(t2) as c2:
         slow = {"client_txn_id": "slow", "items": item, "ttl_s": 60}
@@ -234,7 +234,7 @@ def test_payment_after_expiry_and_late_conflict_becomes_credit(gw: Gateway) -> N
 
 def test_payment_expired_intent_still_allocates_when_nobody_else_paid(gw: Gateway) -> None:
     _k, t = gw.add_kiosk()
-    inv_id, notice, check = gw.make_invoice(total=2500)
+    inv_id, notice, check = gw.make_invoice(total=2500, found_by=(t,))
     with gw.http(t) as c:
         c.post("/payment-intents", headers=key(), json={
             "client_txn_id": "exp", "items": [{"invoice_id": inv_id, "amount_cents": 2500}], "ttl_s": 5})

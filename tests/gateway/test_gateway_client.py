@@ -68,7 +68,7 @@ def test_search_and_error_mapping(gw: Gateway) -> None:
 
 def test_full_payment_through_client(gw: Gateway) -> None:
     _k, token = gw.add_kiosk()
-    inv_id, notice, check = gw.make_invoice(total=2000)
+    inv_id, notice, check = gw.make_invoice(total=2000, found_by=(token,))
 
     async def go() -> None:
         async with GatewayClient(gw.base_url, token) as c:

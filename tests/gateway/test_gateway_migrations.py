@@ -51,7 +51,9 @@ def _scenario(gw: Gateway) -> list[Any]:
     _kid2, token2 = gw.add_kiosk()
     tag = uuid.uuid4().hex[:6]
     a_id, a_no, a_chk = gw.make_invoice(total=14840, paid=3710, instalments=4, notice="2099000001", check="1111")
-    b_id, _b_no, _b_chk = gw.make_invoice(total=999, notice="2099000002", check="2222")
+    # Kiosk 1 finds b before the story starts; kiosk 2 found both: a kiosk reserves by id only
+    # what it found with the check value.
+    b_id, _b_no, _b_chk = gw.make_invoice(total=999, notice="2099000002", check="2222", found_by=(token, token2))
     now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).isoformat()
 
     def k() -> dict[str, str]:

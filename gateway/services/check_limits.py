@@ -1,0 +1,111 @@
+"""Who may learn about an invoice: the failed-check limits and the record of invoices a kiosk found.
+
+A check value is only as strong as the limit on guessing it (docs/architecture.md, "API rules"):
+- per kiosk, a back-off: the first few failures in the window are free (residents mistype), then
+  each further attempt waits twice as long after the last failure, up to the window;
+- per notice, across kiosks: a notice that collects too many wrong guesses anywhere is closed for
+  the window, so many kiosk tokens cannot share one guessing job;
+- an intent may name an invoice by id only if the same kiosk found it with its check value within
+  the find window; a refused id counts as a failed check.
+
+Counting and deciding happen in one transaction under a lock (an advisory lock per kiosk and per
+notice on PostgreSQL; on SQLite every transaction begins IMMEDIATE, holding the one writer lock), so
+concurrent guesses cannot all see the same count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import CursorResult, delete, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from common.schema import ErrorCode
+from gateway.models import FailedCheck, InvoiceFind
+from gateway.problems import ProblemError
+
+WINDOW = timedelta(minutes=10)
+KIOSK_FREE_FAILURES = 5  # typos by different residents; past these the back-off starts
+KIOSK_FIRST_WAIT_S = 5.0  # doubled with each further failure, capped at WINDOW
+NOTICE_FAILURES = 10  # wrong guesses on one notice, from all kiosks together
+FIND_WINDOW = timedelta(hours=1)  # longer than any visit, shorter than a day's session of guessing
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock(session: Session, kiosk_id: str, notices: Iterable[str] = ()) -> None:
+    """Serialise the limit decisions for this kiosk and these notices until the transaction ends."""
+    if not _is_postgres(session):
+        return  # BEGIN IMMEDIATE already holds SQLite's writer lock (gateway/db.py)
+    # Always kiosk first, then notices in order: no two transactions wait on each other in a ring.
+    for key in [f"kiosk:{kiosk_id}", *(f"notice:{n}" for n in sorted(set(notices)))]:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def _retry_after(until: datetime, now: datetime) -> ProblemError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return ProblemError(ErrorCode.RATE_LIMITED, headers={"Retry-After": str(seconds)})
+
+
+def check(session: Session, kiosk_id: str, now: datetime, notices: Iterable[str] = ()) -> None:
+    """Raise 429 (with Retry-After) while this kiosk is backing off or a notice is closed.
+
+    Call after `lock` in the same transaction as the check it guards.
+    """
+    since = now - WINDOW
+    kiosk_failures = session.execute(
+        select(FailedCheck.at).where(FailedCheck.kiosk_id == kiosk_id, FailedCheck.at > since)
+        .order_by(FailedCheck.at)
+    ).scalars().all()
+    excess = len(kiosk_failures) - KIOSK_FREE_FAILURES
+    if excess >= 0:
+        wait = min(WINDOW.total_seconds(), KIOSK_FIRST_WAIT_S * 2**excess)
+        until = kiosk_failures[-1] + timedelta(seconds=wait)
+        if now < until:
+            raise _retry_after(until, now)
+    for notice in sorted(set(notices)):
+        times = session.execute(
+            select(FailedCheck.at).where(FailedCheck.notice_number == notice, FailedCheck.at > since)
+            .order_by(FailedCheck.at)
+        ).scalars().all()
+        if len(times) >= NOTICE_FAILURES:
+            # Open again once the oldest failure that keeps the count at the limit leaves the window.
+            raise _retry_after(times[len(times) - NOTICE_FAILURES] + WINDOW, now)
+
+
+def record_failure(session: Session, kiosk_id: str, now: datetime, notice: str | None = None) -> None:
+    session.add(FailedCheck(kiosk_id=kiosk_id, at=now, notice_number=notice))
+    # Failures are rare: tidying here keeps both tables small without a job of its own.
+    purge(session, now)
+
+
+def record_find(session: Session, kiosk_id: str, invoice_id: str, now: datetime) -> None:
+    """This kiosk proved it has the paper (notice and check value): it may reserve the invoice."""
+    insert = pg_insert if _is_postgres(session) else sqlite_insert
+    stmt = insert(InvoiceFind).values(kiosk_id=kiosk_id, invoice_id=invoice_id, found_at=now)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[InvoiceFind.kiosk_id, InvoiceFind.invoice_id], set_={"found_at": now}))
+
+
+def found_here(session: Session, kiosk_id: str, invoice_id: str, now: datetime) -> bool:
+    found_at = session.execute(
+        select(InvoiceFind.found_at).where(InvoiceFind.kiosk_id == kiosk_id, InvoiceFind.invoice_id == invoice_id)
+    ).scalar_one_or_none()
+    return found_at is not None and found_at > now - FIND_WINDOW
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Drop failures and finds that no longer matter (run at start-up and now and then)."""
+    gone = 0
+    for stmt in (delete(FailedCheck).where(FailedCheck.at < now - 2 * WINDOW),
+                 delete(InvoiceFind).where(InvoiceFind.found_at < now - FIND_WINDOW)):
+        result = session.execute(stmt)
+        gone += result.rowcount if isinstance(result, CursorResult) else 0
+    return gone
+
