@@ -11,7 +11,10 @@ STAMP  := $(VENV)/.installed
 # Debian packages the kiosk needs at run time (Kivy's wheel brings SDL2; it needs GL/EGL from Mesa)
 # and those the tests need besides (PostgreSQL for the gateway tests, run by pg_virtualenv).
 DEB_RUN  := libgl1 libegl1 libgl1-mesa-dri libmtdev1
-DEB_TEST := $(DEB_RUN) postgresql postgresql-common
+# systemd and cage: the deploy test runs `systemd-analyze verify` on deploy/*.service, which checks
+# that cage (the kiosk unit's ExecStart) is installed.
+# chromium and chromium-driver: tests/browser drive the gateway's /admin/ page in a real browser.
+DEB_TEST := $(DEB_RUN) postgresql postgresql-common systemd cage chromium chromium-driver
 
 .PHONY: demo test check setup system-run system-test gallery bench clean
 
@@ -45,8 +48,11 @@ system-test:
 gallery: system-run $(STAMP)
 	$(BIN)/kiosk gallery --out out/gallery
 
+# Under a throw-away PostgreSQL (pg_virtualenv) like the tests: the gateway load and import
+# benches measure PostgreSQL (docs/architecture.md, "Operations").
 bench: system-test $(STAMP)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@$(if $(shell command -v pg_virtualenv),pg_virtualenv -o shared_buffers=64MB -o max_connections=200) \
+	  sh -c 'for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done'
 
 clean:
 	rm -rf $(VENV) build *.egg-info tests/_artifacts out

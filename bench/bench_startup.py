@@ -1,14 +1,17 @@
 """Cold start of the kiosk against a bare Kivy "hello" app, measured in the same run.
 
-kiosk:  `kiosk run --smoke OUT.png` (process start -> Home accepting taps, proven by two real taps,
-        screenshot, exit).
+prod:   `kiosk run --config PROD.toml --smoke OUT.png` with a production config (a gateway URL,
+        a signing key, the terminal simulator, the preview printer): process start -> Home
+        accepting taps, proven by two real taps, screenshot, exit. FastAPI, SQLAlchemy and the
+        gateway must not load (checked with `-X importtime` once per run).
+demo:   the same without a config: the embedded demo gateway opens in a worker thread after Home.
 hello:  the same environment, one Label, first frame, screenshot, exit.
 
-Both are run N times, alternating, each in a fresh process. Reported per side: median wall time
-(whole process) and median "ready" time (process start -> first frame with the UI ready, from
-/proc); then the kiosk/hello ratios.
+All run N times, in rotating order, each in a fresh process. Reported per side: median wall time
+(whole process), median "ready" time (process start -> first frame with the UI ready, from /proc)
+and median peak RSS; then the ratios to hello.
 
-    .venv/bin/python bench/bench_startup.py [-n 7]
+    .venv/bin/python bench/bench_startup.py [-n 7] [--config PROD.toml]
 """
 
 from __future__ import annotations
@@ -78,45 +81,97 @@ def env() -> dict[str, str]:
     return e
 
 
-def run_once(cmd: list[str], tmp: Path) -> tuple[float, float]:
+GATEWAY_MODULES = ("fastapi", "sqlalchemy", "starlette", "alembic", "uvicorn", "gateway")
+
+
+def run_once(cmd: list[str], tmp: Path, *, importtime: bool = False) -> tuple[float, float, float, str]:
+    """(wall s, ready s, peak RSS MB, stderr) of one fresh process."""
     e = env()
     e["KIOSK_DATA_DIR"] = str(tmp / "data")
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=120)
-    wall = time.perf_counter() - t0
+    if importtime:
+        cmd = [cmd[0], "-X", "importtime", *cmd[1:]]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    m = re.search(r"ready ([0-9.]+)", proc.stdout)
-    return wall, float(m.group(1)) if m else float("nan")
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{stderr[-2000:]}")
+    m = re.search(r"ready ([0-9.]+)", stdout)
+    return wall, float(m.group(1)) if m else float("nan"), usage.ru_maxrss / 1024, stderr
+
+
+def imported_gateway_modules(importtime_stderr: str) -> list[str]:
+    found = set()
+    for line in importtime_stderr.splitlines():
+        name = line.rsplit("|", 1)[-1].strip()
+        if name.split(".")[0] in GATEWAY_MODULES:
+            found.add(name.split(".")[0])
+    return sorted(found)
+
+
+def production_config(tmp: Path) -> Path:
+    """A production kiosk's config: no embedded gateway, a real signing key."""
+    from common.signing import generate_kiosk_key
+
+    generate_kiosk_key(tmp / "signing.pem")
+    (tmp / "gateway.token").write_text("bench\n", encoding="utf-8")
+    cfg = tmp / "kiosk.toml"
+    cfg.write_text(f"""[kiosk]
+id = "bench-1"
+data_dir = "{tmp / 'prod-data'}"
+signing_key_file = "{tmp / 'signing.pem'}"
+[gateway]
+url = "http://127.0.0.1:9"
+token_file = "{tmp / 'gateway.token'}"
+[display]
+fullscreen = false
+width_px = 1280
+height_px = 800
+""", encoding="utf-8")
+    return cfg
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=7, help="runs per side (default 7)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="production config for the prod side (default: one made here)")
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, float]]] = {"kiosk": [], "hello": []}
+    sides = ("hello", "prod", "demo")
+    results: dict[str, list[tuple[float, float, float, str]]] = {s: [] for s in sides}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         hello = tmp / "hello_app.py"  # a file: App.load_kv needs the class's source file
         hello.write_text(HELLO, encoding="utf-8")
+        prod_cfg = args.config or production_config(tmp)
         cmds = {
-            "kiosk": [sys.executable, "-m", "kiosk", "run", "--smoke", str(tmp / "kiosk.png")],
+            "prod": [sys.executable, "-m", "kiosk", "run", "--config", str(prod_cfg),
+                     "--smoke", str(tmp / "prod.png")],
+            "demo": [sys.executable, "-m", "kiosk", "run", "--smoke", str(tmp / "demo.png")],
             "hello": [sys.executable, str(hello), str(tmp / "hello.png")],
         }
         run_once(cmds["hello"], tmp)  # warm the page cache once; not counted
+        leaked = imported_gateway_modules(run_once(cmds["prod"], tmp, importtime=True)[3])
         for i in range(args.n):
-            order = ("kiosk", "hello") if i % 2 == 0 else ("hello", "kiosk")
-            for side in order:
+            for side in sides[i % 3:] + sides[:i % 3]:
                 results[side].append(run_once(cmds[side], tmp))
-    med = {side: (statistics.median(w for w, _ in r), statistics.median(x for _, x in r))
-           for side, r in results.items()}
-    print(f"runs per side: {args.n} (alternating), python {sys.version.split()[0]}")
-    for side in ("hello", "kiosk"):
-        wall, ready = med[side]
-        print(f"{side:6s} median wall {wall:.3f} s   median ready {ready:.3f} s")
-    print(f"ratio kiosk/hello: wall {med['kiosk'][0] / med['hello'][0]:.2f}x, "
-          f"ready {med['kiosk'][1] / med['hello'][1]:.2f}x")
-    return 0
+    med = {side: tuple(statistics.median(r[k] for r in rs) for k in range(3))
+           for side, rs in results.items()}
+    print(f"runs per side: {args.n} (rotating order), python {sys.version.split()[0]}")
+    for side in sides:
+        wall, ready, rss = med[side]
+        print(f"{side:6s} median wall {wall:.3f} s   median ready {ready:.3f} s   "
+              f"median peak RSS {rss:.0f} MB")
+    for side in ("prod", "demo"):
+        print(f"ratio {side}/hello: wall {med[side][0] / med['hello'][0]:.2f}x, "
+              f"ready {med[side][1] / med['hello'][1]:.2f}x, peak RSS {med[side][2] / med['hello'][2]:.2f}x")
+    print("gateway modules imported by the production run: " + (", ".join(leaked) or "none"))
+    return 1 if leaked else 0
 
 
 if __name__ == "__main__":

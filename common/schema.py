@@ -11,7 +11,18 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 API_PREFIX = "/api/v1"
@@ -45,6 +56,18 @@ class ErrorCode(StrEnum):
     BACKEND_UNAVAILABLE = "backend-unavailable"
     GATEWAY_UNREACHABLE = "gateway-unreachable"  # client side only: no HTTP answer at all
     UNEXPECTED = "unexpected"
+    BODY_TOO_LARGE = "body-too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    # The librarian's desk (docs/architecture.md, "Operators"): sign-in, sessions, person lookup.
+    OPERATOR_SIGN_IN_FAILED = "operator-sign-in-failed"
+    OPERATOR_LOCKED = "operator-locked"
+    OPERATOR_WRONG_LOCATION = "operator-wrong-location"
+    OPERATOR_SESSION_REQUIRED = "operator-session-required"
+    OPERATOR_SESSION_INVALID = "operator-session-invalid"
+    OPERATOR_FORBIDDEN = "operator-forbidden"
+    OPERATOR_RATE_LIMITED = "operator-rate-limited"
+    PAYMENT_NOT_FOUND = "payment-not-found"
+    REVERSAL_REFUSED = "reversal-refused"
 
 
 class _Model(BaseModel):
@@ -56,16 +79,39 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# Every time the API carries lies in this window: a year-1 or year-9999 time is a client's fault,
+# refused as 422 instead of overflowing in UTC arithmetic or being stored (docs/architecture.md,
+# "API rules").
+TIME_WINDOW = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def _text_or_datetime(value: object) -> object:
+    # A time is an RFC 3339 string (or a datetime, from Python): never a number of seconds.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "an RFC 3339 date and time")
+    return value
+
+
 def _utc(value: datetime) -> datetime:
+    # The year as written decides (so the document can say it with a pattern); within 2000-2099
+    # the conversion to UTC cannot overflow, as 0001-01-01T00:00+01:00 would.
+    if not TIME_WINDOW[0].year <= value.year < TIME_WINDOW[1].year:
+        raise PydanticCustomError("datetime-out-of-range", "a time from 2000 to 2099")
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+UtcDatetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_text_or_datetime),
+    AfterValidator(_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": "^20[0-9]{2}-"}),
+]
 ClientTxnId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 ServiceType = Literal["property-tax", "water", "waste", "rent"]
 InvoiceStatus = Literal["unpaid", "partly-paid", "paid"]
 IntentStatus = Literal["active", "released", "consumed", "expired"]
-Cents = Annotated[int, Field(gt=0, le=99_999_999_999)]
+# Strict: a JSON integer only; "100", true and 10.0 are refused (docs/architecture.md, "API rules").
+Cents = Annotated[StrictInt, Field(gt=0, le=99_999_999_999)]
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -87,6 +133,7 @@ class Problem(_Out):
     code: str
     retryable: bool = False
     errors: list[FieldError] = []
+    errors_truncated: bool = Field(default=False, description="more field errors than `errors` lists")
 
 
 # --- health -------------------------------------------------------------------------------
@@ -103,6 +150,17 @@ class Health(_Out):
 
 class InvoiceSearchRequest(_Model):
     """Either notice_number + check_value (as typed), or the text of a scanned code."""
+
+    # The OpenAPI document states the rule `_one_way` and the server keep (docs/architecture.md,
+    # "API rules"): the typed pair, or the scan alone.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["notice_number", "check_value"],
+         "properties": {"notice_number": {"type": "string"}, "check_value": {"type": "string"},
+                        "scanned": {"type": "null"}}},
+        {"required": ["scanned"],
+         "properties": {"scanned": {"type": "string"}, "notice_number": {"type": "null"},
+                        "check_value": {"type": "null"}}},
+    ]})
 
     notice_number: str | None = Field(default=None, max_length=40)
     check_value: str | None = Field(default=None, max_length=20)
@@ -130,6 +188,14 @@ class InstalmentView(_Out):
     paid_cents: int
 
 
+class LastPaymentView(_Out):
+    """A paid invoice's latest payment at a kiosk or desk: when, where, its receipt (issue 13)."""
+
+    paid_at: datetime
+    place: str = Field(description="the library's name, as residents know it")
+    receipt_no: str | None = None
+
+
 class InvoiceView(_Out):
     """An invoice as the resident's paper shows it: no personal code, no street address."""
 
@@ -149,6 +215,7 @@ class InvoiceView(_Out):
     object_kind: Literal["cadastral", "object"]
     object_ref: str = Field(description="cadastral number (11 digits) or object reference")
     instalments: list[InstalmentView]
+    last_payment: LastPaymentView | None = Field(default=None, description="only when paid")
 
 
 class InvoiceSearchResponse(_Out):
@@ -160,6 +227,12 @@ class InvoiceSearchResponse(_Out):
 
 class IntentItemIn(_Model):
     """One invoice to reserve: by the invoice_id a search returned, or notice + check value."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["invoice_id"], "properties": {"invoice_id": {"type": "string"}}},
+        {"required": ["notice_number", "check_value"],
+         "properties": {"notice_number": {"type": "string"}, "check_value": {"type": "string"}}},
+    ]})
 
     invoice_id: str | None = Field(default=None, max_length=40)
     notice_number: str | None = Field(default=None, max_length=40)
@@ -176,7 +249,7 @@ class IntentItemIn(_Model):
 class PaymentIntentRequest(_Model):
     client_txn_id: ClientTxnId
     items: list[IntentItemIn] = Field(min_length=1, max_length=20)
-    ttl_s: int = Field(default=DEFAULT_INTENT_TTL_S, ge=1, le=3600)
+    ttl_s: StrictInt = Field(default=DEFAULT_INTENT_TTL_S, ge=1, le=3600)
 
 
 class IntentItemOut(_Out):
@@ -268,3 +341,60 @@ class PaymentLookupResponse(_Out):
     found: bool
     payment: Payment | None = None
     intent: PaymentIntent | None = None
+
+
+# --- kiosk status (heartbeat; docs/architecture.md, "Running unattended") -------------------
+
+PrinterStateName = Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "unknown"]
+KioskProblem = Literal["never-seen", "not-seen", "paper-out", "paper-near-end", "cover-open",
+                       "printer-offline", "terminal-unreachable", "review-waiting"]
+
+
+class KioskStatusReport(_Model):
+    """What a kiosk reports every minute. No personal data: counts, states and a short error
+    summary (the logger's last ERROR line, never a payload)."""
+
+    sent_at: UtcDatetime
+    version: str = Field(max_length=40)
+    # Bounded by their columns (uptime BIGINT, the counts INTEGER): a larger number is a 422, not
+    # a database error (docs/architecture.md, "API rules").
+    uptime_s: StrictInt = Field(ge=0, le=2**53 - 1)
+    printer_state: PrinterStateName
+    terminal_reachable: StrictBool | None = Field(description="null: not checked (a payment was in flight)")
+    outbox_len: StrictInt = Field(ge=0, le=2**31 - 1)
+    review_len: StrictInt = Field(ge=0, le=2**31 - 1)
+    last_error: str = Field(default="", max_length=200)
+
+
+class KioskStatusAck(_Out):
+    received_at: UtcDatetime
+    problems: list[KioskProblem]
+
+
+# --- terminal reconciliation at day end (docs/architecture.md, "Operations") ---------------
+
+
+class TerminalTotal(_Model):
+    """One line of the card terminal's Reconciliation totals (per brand and currency)."""
+
+    brand: str = Field(max_length=32)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    count: int = Field(strict=True, ge=0, le=1_000_000)
+    amount_cents: int = Field(strict=True, ge=0, le=99_999_999_999)
+
+
+class TerminalReconciliationReport(_Model):
+    """What the terminal's Reconciliation said at day end, for the Riga day `business_date`."""
+
+    terminal_id: str = Field(min_length=1, max_length=64)
+    reconciliation_id: str = Field(min_length=1, max_length=64, description="the terminal's POIReconciliationID")
+    business_date: date
+    reconciled_at: UtcDatetime
+    totals: list[TerminalTotal] = Field(max_length=50)
+
+
+class TerminalReconciliationAck(_Out):
+    business_date: date
+    card_count: int = Field(description="EUR transactions in the report")
+    card_cents: int
+    received_at: UtcDatetime

@@ -79,11 +79,33 @@ def prev8(prev_ksig: bytes | None) -> bytes:
     return hashlib.sha256(prev_ksig).digest()[:8] if prev_ksig else ZERO_PREV
 
 
+# The short code's characters: none that a reader takes for another, on paper or when typing it
+# (no 0/O/Q/D-like pairs, 1/I/L/J, 2/Z, 5/S, 6/G, 8/B, U/V): docs/architecture.md, "Receipts".
+CODE_ALPHABET = "23456789ACEFHKMNPRTVWXY"
+CODE_LENGTH = 10
+
+
 def short_code(ksig: bytes) -> str:
-    """A 10-character code printed under the QR, for people to compare or type (no 0/1/8/9 confusion:
-    base32 uses A-Z and 2-7)."""
+    """The 10-character code printed under the QR, for people to compare or type, grouped 4-3-3
+    (`7KM4-PX9-C3T`-like) so it is never mistaken for an earlier receipt's 5-5 code."""
+    n = int.from_bytes(hashlib.sha256(ksig).digest(), "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        n, r = divmod(n, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[r])
+    code = "".join(chars)
+    return f"{code[:4]}-{code[4:7]}-{code[7:]}"
+
+
+def legacy_short_code(ksig: bytes) -> str:
+    """The code receipts printed before the look-alike-free alphabet carry (base32, 5-5): still
+    shown by the verifiers, so an old paper can be compared as before."""
     code = base64.b32encode(hashlib.sha256(ksig).digest()).decode("ascii")[:10]
     return f"{code[:5]}-{code[5:]}"
+
+
+def _code_key(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,16 @@ class VerifiedReceipt:
     short_code: str
     demo: bool
     server_kid: str = ""
+    legacy_code: str = ""  # the code an earlier receipt printed for the same signature
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every code a genuine paper of this signature may show (today's first)."""
+        return (self.short_code, self.legacy_code) if self.legacy_code else (self.short_code,)
+
+    def matches_code(self, text: str) -> bool:
+        """A code read off the paper or typed (any case, dashes or spaces) matches this receipt."""
+        return _code_key(text) in {_code_key(c) for c in self.codes}
 
 
 def _check_field(name: str, value: str) -> str:
@@ -176,8 +208,15 @@ def extract_payload(text: str) -> str:
     return text[idx:].split("?")[0].split("#")[0]
 
 
-def verify(text: str, public_keys: PublicKeys, *, allow_demo: bool = False) -> VerifiedReceipt:
-    """Verify a scanned payload (or its URL) offline; raise VerificationError(reason) if it fails."""
+def verify(
+    text: str, public_keys: PublicKeys, *, allow_demo: bool = False, server_keys: PublicKeys | None = None
+) -> VerifiedReceipt:
+    """Verify a scanned payload (or its URL) offline; raise VerificationError(reason) if it fails.
+
+    `server_keys`: when given, only these may countersign and none of them signs as a kiosk, so a
+    kiosk's key cannot pass for the server's confirmation; without it any of `public_keys` may
+    countersign (an offline check with one folder of keys).
+    """
     payload = extract_payload(text)
     if not payload.isascii():
         raise VerificationError("malformed", "non-ASCII characters")
@@ -200,7 +239,7 @@ def verify(text: str, public_keys: PublicKeys, *, allow_demo: bool = False) -> V
     demo = kid.startswith(DEMO_KID_PREFIX)
     if demo and not allow_demo:
         raise VerificationError("demo-key", f"{kid} is a public demo key (use --demo to accept it)")
-    key = public_keys.get(kid)
+    key = public_keys.get(kid) if server_keys is None or kid not in server_keys else None
     if key is None:
         raise VerificationError("unknown-key", kid)
     body = SEP.join(parts[:10])
@@ -213,7 +252,9 @@ def verify(text: str, public_keys: PublicKeys, *, allow_demo: bool = False) -> V
         server_kid, ssig_text = parts[11], parts[12]
         if server_kid.startswith(DEMO_KID_PREFIX) and not allow_demo:
             raise VerificationError("demo-key", server_kid)
-        skey = public_keys.get(server_kid)
+        if server_keys is not None and server_kid not in server_keys:
+            raise VerificationError("bad-server-signature", f"{server_kid} is not a server key")
+        skey = (public_keys if server_keys is None else server_keys).get(server_kid)
         if skey is None:
             raise VerificationError("unknown-key", server_kid)
         try:
@@ -223,7 +264,7 @@ def verify(text: str, public_keys: PublicKeys, *, allow_demo: bool = False) -> V
     return VerifiedReceipt(
         kid=kid, kiosk_id=kiosk_id, receipt_no=receipt_no, time=when, total_cents=total_cents,
         currency=currency, method=method, lines_hash8=lh, prev8=pv, short_code=short_code(ksig),
-        demo=demo, server_kid=server_kid,
+        demo=demo, server_kid=server_kid, legacy_code=legacy_short_code(ksig),
     )
 
 

@@ -30,8 +30,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="folder of the kiosks' public receipt keys (*.pub.pem) for /r/ pages")
     parser.add_argument("--demo-receipts", action="store_true",
                         help="also verify receipts signed with the public demo key (marked DEMO)")
+    parser.add_argument("--operator-lockout-minutes", type=float, default=15, metavar="M",
+                        help="how long 5 wrong PINs in a row lock an operator (default 15)")
+    parser.add_argument("--operator-session-minutes", type=float, default=120, metavar="M",
+                        help="how long an operator session lasts at most (default 120)")
+    parser.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                        help="worker processes (default 1; about one per core)")
+    parser.add_argument("--skip-migrate", action="store_true",
+                        help="the schema is current (`kiosk gateway migrate` ran): only check it")
     parser.set_defaults(func=serve)
     sub = parser.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
+
+    from gateway.ops_cli import configure_operations
+
+    # migrate, import-invoices, export-payments, reconcile, kiosk (docs/architecture.md, "Operations")
+    configure_operations(sub)
 
     seed = sub.add_parser("seed-demo", help="insert the demo locations, creditors, payers and invoices")
     seed.add_argument("--db", metavar="URL", help="database URL")
@@ -51,6 +64,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     apps = sub.add_parser("applications", help="applications received: export for the departments")
     configure_applications(apps)
+
+    from gateway.operator_cli import configure_operator
+
+    ops = sub.add_parser("operator", help="the desk's operators: add, list, disable, reset-pin")
+    configure_operator(ops)
+
+    from gateway.coordinator_cli import configure_coordinator
+
+    coord = sub.add_parser("coordinator", help="coordinators of the statistics page /admin/: add")
+    configure_coordinator(coord)
 
 
 def configure_applications(parser: argparse.ArgumentParser) -> None:
@@ -77,15 +100,19 @@ def _engine(url: str | None) -> Engine:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from datetime import timedelta
 
-    from gateway.app import create_app
+    from gateway.services.operators import OperatorPolicy
+    from gateway.serving import ServeSettings
+    from gateway.workers import serve as serve_workers
 
-    url = args.serve_db or default_db_url()
-    app = create_app(url, receipt_keys=args.receipt_keys, demo_receipts=args.demo_receipts)
-    print(f"gateway on http://{args.host}:{args.port} (OpenAPI at /openapi.json)", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-    return 0
+    policy = OperatorPolicy(lockout=timedelta(minutes=args.operator_lockout_minutes),
+                            session_ttl=timedelta(minutes=args.operator_session_minutes))
+    # --skip-migrate: `kiosk gateway migrate` ran already (docs/architecture.md, "Operations").
+    settings = ServeSettings(db_url=args.serve_db or default_db_url(), receipt_keys=args.receipt_keys,
+                             demo_receipts=args.demo_receipts, migrate=not args.skip_migrate,
+                             workers=args.workers)
+    return serve_workers(settings, args.host, args.port, app_kwargs={"operator_policy": policy})
 
 
 def seed_demo(args: argparse.Namespace) -> int:

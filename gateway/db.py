@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(db_url: str, **kwargs: Any) -> Engine:
+def make_engine(db_url: str, *, workers: int = 1, **kwargs: Any) -> Engine:
     """An engine for SQLite (file) or PostgreSQL (`postgresql+psycopg://`).
 
     On SQLite every transaction starts with BEGIN IMMEDIATE: the database's one writer lock then
@@ -21,8 +23,8 @@ def make_engine(db_url: str, **kwargs: Any) -> Engine:
     """
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            _private_file(Path(url.database))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -39,11 +41,65 @@ def make_engine(db_url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A `read_connection` read (the kiosk's authentication) takes no lock at all.
+            if not conn.get_execution_options().get(NO_BEGIN):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails its
+    # request once as 503 (retryable; the kiosk sends it again) and SQLAlchemy then refreshes the
+    # pool (docs/architecture.md, "Operations").
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", pg_pool_size(url, workers))
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 10)
     return create_engine(url, **kwargs)
+
+
+# Connections kept free for `kiosk gateway migrate`, psql and the CLI while workers run.
+PG_HEADROOM = 10
+# AnyIO runs at most 40 sync endpoints at once per worker: more connections would sit idle.
+PG_POOL_MAX = 40
+
+
+def pg_pool_size(url: URL, workers: int = 1) -> int:
+    """Connections per worker so that every worker's pool together stays under the server's
+    max_connections (less the superuser reserve and PG_HEADROOM); 10 if the server cannot be asked."""
+    probe = create_engine(url, poolclass=NullPool)
+    try:
+        with probe.connect() as conn:
+            max_conn = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+            reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+    except Exception:
+        return 10
+    finally:
+        probe.dispose()
+    budget = (max_conn - reserved - PG_HEADROOM) // max(workers, 1)
+    return max(2, min(PG_POOL_MAX, budget))
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (its folder 0700 when new) before SQLite opens it: it holds
+    payments and applications. SQLite gives the -wal and -shm files the database's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    except FileExistsError:
+        pass
+
+
+NO_BEGIN = "kac_no_begin"
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A pooled connection for single reads outside any transaction: AUTOCOMMIT on PostgreSQL (one
+    round trip, no BEGIN/COMMIT); on SQLite no BEGIN IMMEDIATE, so the read takes no writer lock.
+    (SQLite's own AUTOCOMMIT setting is not used: resetting it re-enables the driver's implicit
+    transactions.)"""
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        return conn.execution_options(**{NO_BEGIN: True})
+    return conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config(engine: Engine | None = None) -> Any:
@@ -64,6 +120,23 @@ def migrate(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def current_heads(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (empty before the first migration)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Is the database at every head of the shipped migrations? (workers that skip migrating
+    check this instead; docs/architecture.md, "Operations")"""
+    from alembic.script import ScriptDirectory
+
+    heads = tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+    return current_heads(engine) == heads
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

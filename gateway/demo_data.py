@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.personal_code import check_digit
 from gateway.models import Creditor, Instalment, Invoice, Location, Payer
 
 LOCATIONS: list[tuple[str, str]] = [
@@ -58,6 +59,21 @@ PAYER_NAMES: list[str] = [
     "Mārīte Gaiļa", "Kārlis Dūmiņš", "Solvita Ņikiforova", "Ģirts Putniņš", "Ērika Ozoliņa",
 ]
 DECEASED = {"Ērika Ozoliņa"}
+
+
+def _personal_codes() -> dict[str, str]:
+    """Fictitious but valid old-style personal codes (`DDMMYY-1NNNC`, born 1940-1999) for the demo
+    payers, for the desk's lookup by person (docs/architecture.md, "Operators")."""
+    rng = random.Random(20261127)
+    codes: dict[str, str] = {}
+    for name in PAYER_NAMES:
+        born = date.fromordinal(rng.randint(date(1940, 1, 1).toordinal(), date(1999, 12, 31).toordinal()))
+        first_ten = f"{born:%d%m%y}1{rng.randint(0, 999):03d}"
+        codes[name] = first_ten + str(check_digit(first_ten))
+    return codes
+
+
+PAYER_CODES: dict[str, str] = _personal_codes()  # name -> 11 digits
 
 # Real-estate tax instalments (NĪN): 31 March, 15 May, 15 August, 15 November (2026: Monday 16th).
 NIN_DUE = [date(2026, 3, 31), date(2026, 5, 15), date(2026, 8, 17), date(2026, 11, 16)]
@@ -115,9 +131,14 @@ def _build() -> list[DemoInvoice]:
                 return value
 
     def add(
-        notice: str, service: str, payer: str, total: int, paid: int, note: str = "", chk: str | None = None
+        notice: str, service: str, payer: str, total: int, paid: int, note: str = "", chk: str | None = None,
+        schedule: tuple[date, ...] = (),
     ) -> None:
-        if service == "property-tax":
+        if schedule:  # an explicit instalment plan (the one with instalments still to come)
+            start, end, dues = schedule[0].replace(day=1), schedule[-1], schedule
+            inst = _split(total, len(schedule))
+            kind, ref = "object", f"Dzīvoklis Nr. {rng.randint(1, 24)}, obj. {rng.randint(1000, 9999)}"
+        elif service == "property-tax":
             start, end, dues = date(2026, 1, 1), date(2026, 12, 31), tuple(NIN_DUE)
             inst = _split(total, 4)
             kind, ref = "cadastral", _cadastral(rng)
@@ -169,6 +190,11 @@ def _build() -> list[DemoInvoice]:
                 paid = _split(total, 4)[0]
             add(str(notice), service, name, total, paid)
             notice += 7
+    # Added last, so the generated invoices above stay as they were: a rent plan in four quarterly
+    # instalments, the first paid, the second overdue, two still to come in 2027, so the choice
+    # between what is due now and everything is seen (issue 13).
+    add("2026000465", "rent", "Vija Rubene", 36000, 9000, "rent in instalments, one overdue, two to come",
+        chk="7315", schedule=(date(2026, 8, 20), date(2026, 11, 20), date(2027, 2, 22), date(2027, 5, 20)))
     return out
 
 
@@ -197,6 +223,8 @@ def seed(session: Session) -> int:
             p = Payer(payer_ref=f"P{1000100 + i * 37:07d}", name=name, deceased=name in DECEASED)
             session.add(p)
             payers[name] = p
+        if payers[name].personal_code is None:  # also for a demo database seeded before codes existed
+            payers[name].personal_code = PAYER_CODES[name]
     session.flush()
     issued = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
     added = 0

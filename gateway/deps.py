@@ -1,20 +1,25 @@
 """The routes' dependencies, as `Annotated` types: the request's one database session, the calling
-kiosk, the request's time, the applications' settings and the Idempotency-Key runner; and the
-application state they read (`GatewayState`, `configure_applications`).
+kiosk, the request's time, the applications' settings, the Idempotency-Key runner and the operator
+a request is made for (`OperatorSession`, `OptionalOperatorSession`); and the application state
+they read (`GatewayState`, `configure_applications`, `configure_operators`).
 
 Each request gets one SQLAlchemy session (`DbSession`); whoever uses it opens and closes its own
-transactions with `session.begin()`, so none is left open when the request ends.
+transactions with `session.begin()`, so none is left open when the request ends. The kiosk's
+authentication is one AUTOCOMMIT read before that (no transaction, no lock), and the idempotency
+claim shares the route's transaction, so a state-changing POST is one transaction
+(docs/architecture.md, "Operations").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -22,10 +27,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import Clock
+from common.operator_schema import OPERATOR_SESSION_HEADER
 from common.schema import ErrorCode
 from gateway import admin, idempotency
+from gateway.db import read_connection
 from gateway.models import Kiosk
 from gateway.problems import ProblemError
+from gateway.services import operator_sessions
+from gateway.services.operator_sessions import OperatorContext
+from gateway.services.operators import OperatorPolicy
 from gateway.settings import ApplicationsSettings
 
 
@@ -41,7 +51,7 @@ class GatewayState:
         return self.clock.now()
 
 
-def gateway_state(request: Request) -> GatewayState:
+async def gateway_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -49,15 +59,23 @@ def gateway_state(request: Request) -> GatewayState:
 Gateway = Annotated[GatewayState, Depends(gateway_state)]
 
 
-def get_db(gateway: Gateway) -> Iterator[Session]:
-    with gateway.sessions() as session:
+async def get_db(gateway: Gateway) -> AsyncIterator[Session]:
+    # Async, so making the session costs no thread-pool hop (it opens no connection yet); closing
+    # one that still holds a connection goes to a worker thread (docs/architecture.md, "Operations").
+    session = gateway.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def request_time(gateway: Gateway) -> datetime:
+async def request_time(gateway: Gateway) -> datetime:
     """The gateway clock's time, read once per request."""
     return gateway.now()
 
@@ -67,14 +85,27 @@ Now = Annotated[datetime, Depends(request_time)]
 _bearer = HTTPBearer(auto_error=False, description="the kiosk's own token")
 
 
-def current_kiosk(
-    db: DbSession, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+async def current_kiosk(
+    request: Request, gateway: Gateway, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Kiosk:
-    """The active kiosk the bearer token belongs to; 401 problem otherwise."""
+    """The active kiosk the bearer token belongs to; 401 problem otherwise.
+
+    One read outside any transaction (`gateway.db.read_connection`), on its own pooled
+    connection: a transaction (or a connection) held here would wait for the route's worker thread
+    while the threads wait for it — with every thread taken that deadlocks until a timeout. It
+    costs the same one round trip as a read inside the route's transaction would
+    (docs/architecture.md, "Operations"). A route with a body was authenticated already, before
+    the body was read, by `gateway.request_guard`, which left the kiosk in the request's state.
+    """
+    checked: Kiosk | None = getattr(request.state, "kiosk", None)
+    if checked is not None:
+        return checked
     if cred is None or not cred.credentials:
         raise ProblemError(ErrorCode.UNAUTHENTICATED)
-    with db.begin():
-        kiosk = admin.authenticate(db, cred.credentials)
+    with read_connection(gateway.engine) as conn, Session(bind=conn, expire_on_commit=False) as session:
+        kiosk = admin.authenticate(session, cred.credentials)
+        if kiosk is not None:
+            session.expunge(kiosk)
     if kiosk is None:
         raise ProblemError(ErrorCode.UNAUTHENTICATED)
     return kiosk
@@ -99,11 +130,16 @@ def applications_settings(request: Request) -> ApplicationsSettings:
 
 ApplicationsConfig = Annotated[ApplicationsSettings, Depends(applications_settings)]
 
+# Required, so the OpenAPI document says so; a request without it is answered 400
+# `idempotency-key-missing` (gateway.problems), as before.
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
-        description='Structured Field string, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324"; required',
+        description='Structured Field string, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324" (a bare token '
+        "is accepted too)",
+        # Printable ASCII, 1-255 characters, quoted (RFC 8941) or a bare token (gateway.idempotency.parse_key).
+        pattern=r'^(?:"[ !#-~]{1,255}"|[!#-~]{1,255})$',
     ),
 ]
 
@@ -132,11 +168,56 @@ class IdempotentCall:
         )
 
 
-def idempotent_call(
-    request: Request, db: DbSession, kiosk: CurrentKiosk, now: Now, idempotency_key: IdempotencyKey = None
+async def idempotent_call(
+    request: Request, db: DbSession, kiosk: CurrentKiosk, now: Now, idempotency_key: IdempotencyKey
 ) -> IdempotentCall:
     """The request's session, kiosk, time, key, method and path, for `IdempotentCall.run`."""
     return IdempotentCall(db, kiosk, idempotency_key, request.method, request.url.path, now)
 
 
 Idempotent = Annotated[IdempotentCall, Depends(idempotent_call)]
+
+
+# --- operators (docs/architecture.md, "Operators") ------------------------------------------------
+
+
+def configure_operators(app: FastAPI, policy: OperatorPolicy) -> None:
+    """Set the sign-in, session and person-search limits (default: `OperatorPolicy()`)."""
+    app.state.operator_policy = policy
+
+
+def operator_policy(request: Request) -> OperatorPolicy:
+    policy: OperatorPolicy | None = getattr(request.app.state, "operator_policy", None)
+    return policy or OperatorPolicy()
+
+
+OperatorLimits = Annotated[OperatorPolicy, Depends(operator_policy)]
+
+OperatorSessionToken = Annotated[
+    str | None,
+    Header(alias=OPERATOR_SESSION_HEADER, description="the signed-in operator's session, beside the kiosk token"),
+]
+
+
+def optional_operator(
+    db: DbSession, kiosk: CurrentKiosk, now: Now, token: OperatorSessionToken = None
+) -> OperatorContext | None:
+    """The operator whose session the request carries; None without the header; 401 when the
+    session has ended, expired or is not this kiosk's; 403 when the operator is not of its location."""
+    if not token:
+        return None
+    with db.begin():
+        return operator_sessions.current(db, kiosk, token, now)
+
+
+OptionalOperatorSession = Annotated[OperatorContext | None, Depends(optional_operator)]
+
+
+def required_operator(operator: OptionalOperatorSession) -> OperatorContext:
+    """As `optional_operator`, and 403 `operator-session-required` without the header."""
+    if operator is None:
+        raise ProblemError(ErrorCode.OPERATOR_SESSION_REQUIRED)
+    return operator
+
+
+OperatorSession = Annotated[OperatorContext, Depends(required_operator)]

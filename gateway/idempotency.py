@@ -1,11 +1,13 @@
 """Idempotency-Key handling (draft-ietf-httpapi-idempotency-key-header) for state-changing POSTs.
 
-The key is claimed in its own short transaction (so a concurrent duplicate sees "in flight" and gets
-409); the handler's work and the stored response then commit together in one transaction, so a
-posting and its key can never be separated. Retryable failures (503, 409 reserved, 429) free the key
-so the client's retry with the same key runs again; other answers are stored and replayed. All of
-these transactions run one after another on the request's one session (docs/architecture.md, "API
-rules").
+The key is claimed in the same transaction as the handler's work and the stored response: one
+transaction per POST, so a posting and its key can never be separated and a crashed worker leaves
+no claim behind (the database rolls it back). A
+concurrent request with the same key waits on the claim's row (a row lock on PostgreSQL, the
+writer lock on SQLite) and then gets the stored answer replayed. A refusal the handler raises is
+stored afterwards in a transaction of its own, unless it is retryable (503, 409 reserved, 429):
+then nothing is kept and the client's retry with the same key runs again (docs/architecture.md,
+"API rules" and "Operations").
 """
 
 from __future__ import annotations
@@ -56,32 +58,39 @@ def _json(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=media, headers=headers)
 
 
+class _ClaimRace(Exception):
+    """A concurrent request inserted the same key first: roll back and look again."""
+
+
 def _claim(s: Session, kiosk_id: str, key: str, fp: str, now: datetime) -> JSONResponse | None:
-    """None when this request owns the key now; else the response to give instead."""
-    for _attempt in range(3):
+    """Inside the open transaction: None when this request owns the key now; else the answer to
+    give instead. A claim row left "in-flight" by an older gateway is taken over when stale."""
+    rec = s.get(IdempotencyRecord, (kiosk_id, key), with_for_update=True, populate_existing=True)
+    if rec is None:
+        s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp, state="in-flight", created_at=now))
         try:
-            with s.begin():
-                rec = s.get(IdempotencyRecord, (kiosk_id, key), with_for_update=True, populate_existing=True)
-                if rec is None:
-                    s.add(IdempotencyRecord(
-                        kiosk_id=kiosk_id, key=key, fingerprint=fp, state="in-flight", created_at=now))
-                    return None
-                if rec.fingerprint != fp:
-                    raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_REUSED)
-                if rec.state == "done":
-                    return _json(rec.response_status or 200, json.loads(rec.response_body or "null"), replayed=True)
-                if now - rec.created_at < STALE_IN_FLIGHT:
-                    raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
-                rec.created_at = now
-                return None
+            s.flush()  # waits here for a concurrent claim of the same key to commit or roll back
         except IntegrityError:
-            continue  # a concurrent request inserted the same key first: look again
-    raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
+            raise _ClaimRace from None
+        return None
+    if rec.fingerprint != fp:
+        raise ProblemError(ErrorCode.IDEMPOTENCY_KEY_REUSED)
+    if rec.state == "done":
+        return _json(rec.response_status or 200, json.loads(rec.response_body or "null"), replayed=True)
+    if now - rec.created_at < STALE_IN_FLIGHT:
+        raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
+    rec.created_at = now
+    return None
 
 
-def _forget(s: Session, kiosk_id: str, key: str) -> None:
-    with s.begin():
-        s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.kiosk_id == kiosk_id, IdempotencyRecord.key == key))
+def _store_refusal(s: Session, kiosk_id: str, key: str, fp: str, now: datetime, exc: ProblemError) -> None:
+    """Keep a non-retryable refusal for replay (the handler's transaction was rolled back)."""
+    try:
+        with s.begin():
+            s.add(IdempotencyRecord(kiosk_id=kiosk_id, key=key, fingerprint=fp, state="done", created_at=now,
+                                    response_status=exc.status, response_body=dumps(exc.body())))
+    except IntegrityError:
+        pass  # a concurrent request with the same key stored its answer first; that one stands
 
 
 def _store(s: Session, kiosk_id: str, key: str, status: int, body: Any) -> None:
@@ -106,34 +115,36 @@ def run(
     handler: Handler,
     on_problem: Callable[[ProblemError], None] | None = None,
 ) -> JSONResponse:
-    """Answer `method path body` once per key: run `handler` in a transaction, or replay.
+    """Answer `method path body` once per key: claim, run `handler` and store, in one transaction.
 
     `session` must have no transaction open; `on_problem` runs (with none open either) when the
-    handler refuses, before the refusal is stored or the key freed.
+    handler refuses, before the refusal is stored.
     """
     key = parse_key(raw_key)
     fp = fingerprint(method, path, body)
-    early = _claim(session, kiosk_id, key, fp, now)
-    if early is not None:
-        return early
-    try:
-        with session.begin():
-            status, model = handler(session)
-            payload = model.model_dump(mode="json")
-            _store(session, kiosk_id, key, status, payload)
-        return _json(status, payload)
-    except ProblemError as exc:
-        if on_problem is not None:
-            on_problem(exc)
-        if exc.retryable or exc.status >= 500:
-            _forget(session, kiosk_id, key)
-        else:
+    for _attempt in range(3):
+        claimed = False
+        try:
             with session.begin():
-                _store(session, kiosk_id, key, exc.status, exc.body())
-        raise
-    except BaseException:
-        _forget(session, kiosk_id, key)
-        raise
+                early = _claim(session, kiosk_id, key, fp, now)
+                if early is not None:
+                    return early
+                claimed = True
+                status, model = handler(session)
+                payload = model.model_dump(mode="json")
+                _store(session, kiosk_id, key, status, payload)
+            return _json(status, payload)
+        except _ClaimRace:
+            continue
+        except ProblemError as exc:
+            if not claimed:  # the key itself was refused (reused with another body, in flight)
+                raise
+            if on_problem is not None:
+                on_problem(exc)
+            if not (exc.retryable or exc.status >= 500):
+                _store_refusal(session, kiosk_id, key, fp, now, exc)
+            raise
+    raise ProblemError(ErrorCode.IDEMPOTENCY_IN_FLIGHT, headers={"Retry-After": "1"})
 
 
 def purge(sessions: sessionmaker[Session], now: datetime) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from common.schema import UtcDatetime
 
 ApplicationStatus = Literal["received", "awaiting_identity"]
 Assurance = Literal["none", "librarian_checked_id", "eid"]
@@ -20,17 +22,20 @@ class _In(BaseModel):
 
 
 class IdentityClaim(_In):
+    # A claim alone is not trusted: "librarian_checked_id" counts only when the request carries an
+    # operator session, whose operator is recorded (docs/architecture.md, "Operators").
     assurance: Assurance = "none"
-    # The librarian who checked the ID (the kiosk's operator id); no document number is sent.
-    operator_id: str | None = Field(default=None, max_length=64)
+    operator_id: str | None = Field(default=None, max_length=64)  # ignored: the session names the operator
 
 
 class ApplicationRequest(_In):
     client_application_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     service_code: str = Field(min_length=1, max_length=40)
-    form_version: int = Field(ge=1)
+    form_version: StrictInt = Field(ge=1)
     lang: Literal["lv", "en", "ru"] = "lv"
-    submitted_at: datetime
+    # Aware and within the API's time window (docs/architecture.md, "API rules"); not after the
+    # server's clock either (gateway.services.applications).
+    submitted_at: UtcDatetime
     identity: IdentityClaim = IdentityClaim()
     answers: dict[str, Any]
 
@@ -45,9 +50,7 @@ class ApplicationReceipt(BaseModel):
     received_at: datetime
 
 
-class ConfirmationRequest(_In):
-    registration_no: str = Field(min_length=1, max_length=20)
-    operator_id: str = Field(min_length=1, max_length=64)
+# The confirmation's request is shared with the kiosk: `common.operator_schema.IdentityConfirmationRequest`.
 
 
 class Catalogue(BaseModel):

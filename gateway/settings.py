@@ -30,6 +30,40 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(RIGA).date()
 
 
+ENV_MAX_BODY = "KAC_GATEWAY_MAX_BODY_BYTES"
+ENV_PUBLIC_DOCS = "KAC_GATEWAY_PUBLIC_DOCS"
+ENV_SERVER_KEYS = "KAC_GATEWAY_SERVER_KEYS"
+# The largest legitimate body is an application with long answers (a few kB); 256 KiB leaves room
+# and keeps what one request can make the server hold small (docs/architecture.md, "API rules").
+DEFAULT_MAX_BODY = 256 * 1024
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """How the gateway guards itself: the body size limit, whether `/docs` and `/openapi.json` are
+    served (off in production; on for the demo and tests), and the folder of the gateway's own public
+    receipt keys, the only keys whose countersignature `/r/` accepts."""
+
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    public_docs: bool = False
+    server_keys: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> GatewaySettings:
+        """From $KAC_GATEWAY_MAX_BODY_BYTES, $KAC_GATEWAY_PUBLIC_DOCS (1/0), $KAC_GATEWAY_SERVER_KEYS."""
+        env = dict(os.environ) if env is None else env
+        raw_max = env.get(ENV_MAX_BODY, "").strip()
+        if raw_max and (not raw_max.isdigit() or not 1024 <= int(raw_max) <= 64 * 1024 * 1024):
+            raise ValueError(f"{ENV_MAX_BODY}={raw_max!r}: a number of bytes from 1024 to 67108864")
+        docs = env.get(ENV_PUBLIC_DOCS, "").strip().lower()
+        if docs not in ("", "0", "1", "true", "false", "yes", "no", "on", "off"):
+            raise ValueError(f"{ENV_PUBLIC_DOCS}={docs!r}: use 1 or 0")
+        keys = env.get(ENV_SERVER_KEYS, "").strip()
+        return cls(max_body_bytes=int(raw_max) if raw_max else DEFAULT_MAX_BODY,
+                   public_docs=docs in ("1", "true", "yes", "on"),
+                   server_keys=Path(keys) if keys else None)
+
+
 @dataclass
 class ApplicationsSettings:
     """Form definitions by service code, and the answers key (Fernet: AES-128-CBC + HMAC-SHA-256)."""

@@ -24,6 +24,7 @@ from kiosk.flows.application_flow import ApplicationService
 from kiosk.flows.payment import PaymentService, PaymentTimings
 from kiosk.forms.api_client import FormsApiClient
 from kiosk.gateway_client import GatewayClient
+from kiosk.heartbeat import Heartbeat
 from kiosk.journal import AsyncJournal, Journal
 from kiosk.terminal.lock import TerminalLock, lock_path
 from kiosk.terminal.service import TerminalService
@@ -78,6 +79,7 @@ class Backend:
     link: GatewayLink | None = None
     terminal_lock: TerminalLock | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    heartbeat: Heartbeat | None = None  # once start() ran
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def start(self) -> None:
@@ -92,8 +94,13 @@ class Backend:
             await AsyncJournal(self.journal).purge_personal_data(self.config.journal.retention_days)
         except Exception:
             log.exception("start-up recovery failed; the next payment retries it first")
+        await self.purge_spool(at_start=True)
         self.ready.set()
         self._spawn(self._retry_outboxes())
+        # The municipality sees each kiosk's health every minute (docs/architecture.md,
+        # "Running unattended").
+        self.heartbeat = Heartbeat(self)
+        self._spawn(self.heartbeat.run(self.config.service.heartbeat_s))
 
     async def _retry_outboxes(self) -> None:
         """Postings and applications queued while the gateway was down go out when it is back;
@@ -107,9 +114,29 @@ class Backend:
                 if self.clock.monotonic() - last_purge >= 24 * 3600:
                     await AsyncJournal(self.journal).purge_personal_data(
                         self.config.journal.retention_days)
+                    await self.purge_spool()
                     last_purge = self.clock.monotonic()
             except Exception:
                 log.exception("outbox retry failed; trying again later")
+
+    async def purge_spool(self, *, at_start: bool = False) -> None:
+        """Printed jobs past `[printer] spool_retention_days` leave the spool; at start also every
+        receipt preview (no visit is on screen yet). The journal and the signature chain stay:
+        they are the proof (docs/architecture.md, "Receipts")."""
+        spool = self.printer.spool
+        try:
+            if at_start:
+                await asyncio.to_thread(spool.drop_previews)
+            await asyncio.to_thread(spool.apply_retention, self.config.printer.spool_retention_days)
+        except OSError:
+            log.exception("spool retention failed; trying again tomorrow")
+
+    def visit_ended(self) -> None:
+        """A visit ended (the shell says so): the receipt previews it showed go with it."""
+        try:
+            self.printer.spool.drop_previews()
+        except OSError:
+            log.exception("receipt previews not removed; the daily retention will")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -56,6 +56,7 @@ class CartLine:
             "creditor_name": inv.creditor.name,
             "period_start": inv.period_start.isoformat(),
             "period_end": inv.period_end.isoformat(),
+            "object_kind": inv.object_kind,
             "object_ref": inv.object_ref,
             "amount_cents": self.amount_cents,
         }

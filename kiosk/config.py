@@ -88,6 +88,9 @@ class PrinterSection(Section):
     path: str = ""  # device "file": where the bytes go
     cups_printer: str = ""
     spool_dir: str = ""  # preview/spool; empty: <data_dir>/spool
+    # Printed jobs are kept this long, then removed (previews only for the visit that printed
+    # them); the journal and the signature chain, the proof, are never removed from the spool.
+    spool_retention_days: int = Field(default=30, ge=1)
     raster_only: bool = False
     cash_drawer: bool = False
     timeout_s: float = Field(default=5.0, gt=0)
@@ -114,12 +117,38 @@ class DisplaySection(Section):
 class AccessibilitySection(Section):
     speech: bool = False
     large_text_scale: float = Field(default=1.5, ge=1.0, le=3.0)
+    # The smallest text any screen may show, as the font's em height on the panel (the
+    # accessibility check in tests/gui walks every screen against it; [display] gives the mm).
+    min_text_mm: float = Field(default=3.0, gt=0, le=20)
     high_contrast: bool = False
 
 
 class JournalSection(Section):
     path: str = ""  # empty: <data_dir>/journal.sqlite3
     retention_days: int = Field(default=30, ge=1)
+
+
+class DeskSection(Section):
+    """The librarian's desk (docs/architecture.md, "The librarian's desk")."""
+
+    # Where on Home a long press opens the PIN pad; nothing a resident taps lives there.
+    corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-left"
+    hold_s: float = Field(default=3.0, ge=1.0, le=30.0)
+    # The desk locks itself after this long without a touch (also on "Lock" and on Home).
+    inactivity_lock_s: float = Field(default=300.0, gt=0)
+
+
+class ServiceSection(Section):
+    """Running unattended under systemd (docs/architecture.md, "Running unattended")."""
+
+    # Local time (Europe/Riga) of the daily restart on an idle Home; "" = never.
+    nightly_restart: str = Field(default="03:30", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # How long after nightly_restart an idle Home may still start it; then the night is skipped.
+    nightly_restart_window_min: float = Field(default=120.0, gt=0, le=1440)
+    # How often the kiosk reports its health to the gateway (POST /api/v1/kiosk-status).
+    heartbeat_s: float = Field(default=60.0, ge=5)
+    # Log lines on stderr (the journal under systemd): "keyvalue" or "json".
+    log_format: Literal["keyvalue", "json"] = "keyvalue"
 
 
 class KioskConfig(Section):
@@ -131,6 +160,8 @@ class KioskConfig(Section):
     display: DisplaySection = DisplaySection()
     accessibility: AccessibilitySection = AccessibilitySection()
     journal: JournalSection = JournalSection()
+    service: ServiceSection = ServiceSection()
+    desk: DeskSection = DeskSection()
     # Set by load(), not by the file: True when no config file was given (the demo).
     demo: bool = Field(default=True, exclude=True)
     source: str = Field(default="", exclude=True)

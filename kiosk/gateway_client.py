@@ -16,6 +16,24 @@ from pydantic import BaseModel
 
 from common.i18n import N_, gettext
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
+from common.operator_schema import (
+    OPERATOR_SESSION_HEADER,
+    ApplicationConfirmed,
+    IdDocument,
+    IdentityConfirmationRequest,
+    OperatorEvent,
+    OperatorEventRequest,
+    OperatorList,
+    OperatorSessionRequest,
+    OperatorSessionView,
+    PersonSearchRequest,
+    PersonSearchResponse,
+    ReportedEvent,
+    Reversal,
+    ReversalRequest,
+)
+from common.personal_code import PersonalCodeError
+from common.personal_code import parse as parse_personal_code
 from common.schema import (
     AllocationIn,
     ErrorCode,
@@ -31,6 +49,8 @@ from common.schema import (
     PaymentLookupRequest,
     PaymentLookupResponse,
     PaymentRequest,
+    TerminalReconciliationAck,
+    TerminalReconciliationReport,
     TerminalRef,
 )
 from kiosk.http_policy import GatewayError as GatewayError
@@ -44,6 +64,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def _local_code_error(exc: CodeError, pointer: str) -> GatewayError:
     return gateway_error(exc.code, 422, False, [FieldError(pointer=pointer, code=exc.code)])
+
+
+def _as_operator(session: str | None) -> dict[str, str]:
+    """The header a request on an operator's behalf carries beside the kiosk's token."""
+    return {OPERATOR_SESSION_HEADER: session} if session else {}
 
 
 class GatewayClient(GatewayHttp):
@@ -60,9 +85,11 @@ class GatewayClient(GatewayHttp):
         out: type[M],
         body: BaseModel | None = None,
         idempotency_key: str | None = None,
+        operator_session: str | None = None,
     ) -> M:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
-        return await self.send(method, path, out.model_validate, json=payload, idempotency_key=idempotency_key)
+        return await self.send(method, path, out.model_validate, json=payload, idempotency_key=idempotency_key,
+                               headers=_as_operator(operator_session))
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -97,8 +124,10 @@ class GatewayClient(GatewayHttp):
         *,
         idempotency_key: str,
         ttl_s: int | None = None,
+        operator_session: str | None = None,
     ) -> PaymentIntent:
-        """Reserve invoices: items as IntentItemIn or (invoice_id, amount_cents) pairs."""
+        """Reserve invoices: items as IntentItemIn or (invoice_id, amount_cents) pairs; with
+        `operator_session`, on the operator's behalf (the desk reserves what a person search showed)."""
         parsed = [
             it if isinstance(it, IntentItemIn) else IntentItemIn(invoice_id=it[0], amount_cents=it[1]) for it in items
         ]
@@ -106,7 +135,8 @@ class GatewayClient(GatewayHttp):
         if ttl_s is not None:
             fields["ttl_s"] = ttl_s
         body = PaymentIntentRequest(**fields)
-        return await self._request("POST", "/payment-intents", PaymentIntent, body, idempotency_key)
+        return await self._request("POST", "/payment-intents", PaymentIntent, body, idempotency_key,
+                                   operator_session)
 
     async def release_intent(self, client_txn_id: str, *, idempotency_key: str) -> PaymentIntent:
         body = IntentReleaseRequest(client_txn_id=client_txn_id)
@@ -123,7 +153,10 @@ class GatewayClient(GatewayHttp):
         allocations: list[AllocationIn] | list[tuple[str, int]] | None = None,
         terminal: TerminalRef | dict[str, Any] | None = None,
         receipt_no: str | None = None,
+        operator_session: str | None = None,
     ) -> Payment:
+        """Post an approved payment. `method="cash"` needs `operator_session`: the session open
+        now or the one under which the cash was taken (docs/architecture.md, "Operators")."""
         allocs = None
         if allocations is not None:
             allocs = [
@@ -140,12 +173,158 @@ class GatewayClient(GatewayHttp):
             terminal=term,
             receipt_no=receipt_no,
         )
-        return await self._request("POST", "/payments", Payment, body, idempotency_key)
+        return await self._request("POST", "/payments", Payment, body, idempotency_key, operator_session)
 
     async def lookup_payment(self, client_txn_id: str) -> PaymentLookupResponse:
         body = PaymentLookupRequest(client_txn_id=client_txn_id)
         return await self._request("POST", "/payment-lookups", PaymentLookupResponse, body)
 
+    # --- the librarian's desk (docs/architecture.md, "Operators") --------------------------
+
+    async def list_operators(self) -> OperatorList:
+        """The enabled operators of this kiosk's location, for the desk's sign-in list."""
+        return await self._request("GET", "/operators", OperatorList)
+
+    async def open_operator_session(self, operator: str, pin: str) -> OperatorSessionView:
+        """Sign `operator` in with `pin`: the session token to send with their requests.
+
+        GatewayRefused `operator-sign-in-failed` (401, wrong PIN), `operator-wrong-location`
+        (403), `operator-locked` (423, `retry_after_s` says for how long). No Idempotency-Key:
+        a sign-in is never replayed (its answer is a secret the gateway does not keep).
+        """
+        body = OperatorSessionRequest(operator=operator, pin=pin)
+        return await self._request("POST", "/operator-sessions", OperatorSessionView, body)
+
+    async def end_operator_session(self, session: str) -> None:
+        """Sign the operator out (ending an ended or expired session again is fine)."""
+        await self.send("DELETE", "/operator-sessions/current", lambda _body: None,
+                        headers=_as_operator(session))
+
+    async def person_search(
+        self, session: str, personal_code: str, id_document: IdDocument, reason: str
+    ) -> PersonSearchResponse:
+        """The person's open invoices with full names, after the operator checked `id_document`.
+
+        The code is validated here first (GatewayInvalid naming `/personal_code` and the
+        validator's code, e.g. `personal_code.checksum`), so a typo costs no audited search.
+        """
+        try:
+            parse_personal_code(personal_code)
+        except PersonalCodeError as exc:
+            raise gateway_error(exc.code, 422, False, [FieldError(pointer="/personal_code", code=exc.code)]) from None
+        body = PersonSearchRequest(personal_code=personal_code, id_document=id_document, reason=reason)
+        return await self._request("POST", "/person-searches", PersonSearchResponse, body,
+                                   operator_session=session)
+
+    async def confirm_identity(
+        self, session: str, registration_no: str, *, idempotency_key: str, id_document: IdDocument | None = None
+    ) -> ApplicationConfirmed:
+        """The operator checked the applicant's ID: the application becomes `received`."""
+        body = IdentityConfirmationRequest(registration_no=registration_no, id_document=id_document)
+        return await self._request("POST", "/application-confirmations", ApplicationConfirmed, body,
+                                   idempotency_key, session)
+
+    async def submit_application_as_operator(
+        self, session: str, body: dict[str, Any], *, idempotency_key: str
+    ) -> ApplicationConfirmed:
+        """Submit an application on the operator's behalf (a visit taken over at the desk): with
+        `identity.assurance = "librarian_checked_id"` it is `received` at once."""
+
+        return await self.send("POST", "/applications", ApplicationConfirmed.model_validate, json=body,
+                               idempotency_key=idempotency_key, headers=_as_operator(session))
+
+    async def record_reversal(
+        self,
+        session: str,
+        client_txn_id: str,
+        *,
+        reason: str,
+        reversed_at: datetime,
+        idempotency_key: str,
+        terminal: TerminalRef | dict[str, Any] | None = None,
+    ) -> Reversal:
+        """Tell the gateway the terminal reversed this kiosk's same-day card payment `client_txn_id`."""
+        term = TerminalRef.model_validate(terminal) if isinstance(terminal, dict) else terminal
+        body = ReversalRequest(client_txn_id=client_txn_id, reason=reason, reversed_at=reversed_at, terminal=term)
+        return await self._request("POST", "/payment-reversals", Reversal, body, idempotency_key, session)
+
+    async def report_operator_event(
+        self, session: str, client_event_id: str, kind: ReportedEvent, occurred_at: datetime, *,
+        idempotency_key: str, detail: str = "",
+    ) -> OperatorEvent:
+        """Add a desk event to the gateway's audit, e.g. `take-over` of a resident's visit."""
+        body = OperatorEventRequest(client_event_id=client_event_id, kind=kind, occurred_at=occurred_at,
+                                    detail=detail)
+        return await self._request("POST", "/operator-events", OperatorEvent, body, idempotency_key, session)
+
+    async def report_reconciliation(
+        self, report: TerminalReconciliationReport, *, idempotency_key: str
+    ) -> TerminalReconciliationAck:
+        """The card terminal's day-end Reconciliation totals, for `kiosk gateway reconcile`
+        (docs/architecture.md, "Operations"); sending the same report again is harmless."""
+        return await self._request("POST", "/terminal-reconciliations", TerminalReconciliationAck, report,
+                                   idempotency_key)
+
+
+    # --- the desk's counters, shifts and cash (docs/architecture.md, "Counters, shifts and
+    # statistics"); bodies and answers are the API's JSON, the flows in kiosk/flows keep them ---
+
+    async def _json(self, method: str, path: str, *, body: dict[str, Any] | None = None,
+                    idempotency_key: str | None = None, operator_session: str | None = None) -> Any:
+        return await self.send(method, path, lambda answer: answer, json=body, idempotency_key=idempotency_key,
+                               headers=_as_operator(operator_session))
+
+    async def record_service_event(self, body: dict[str, Any], *, idempotency_key: str,
+                                   operator_session: str | None = None) -> dict[str, Any]:
+        """Count one counter tap (`client_event_id`, `kind`, `category`, `occurred_at`, `note`)."""
+        answer: dict[str, Any] = await self._json("POST", "/service-events", body=body,
+                                                  idempotency_key=idempotency_key,
+                                                  operator_session=operator_session)
+        return answer
+
+    async def undo_service_event(self, client_event_id: str, *,
+                                 operator_session: str | None = None) -> dict[str, Any]:
+        """Undo a tap (the same operator, within 10 minutes)."""
+        answer: dict[str, Any] = await self._json("DELETE", f"/service-events/{client_event_id}",
+                                                  operator_session=operator_session)
+        return answer
+
+    async def open_shift(self, body: dict[str, Any], *, idempotency_key: str,
+                         operator_session: str | None = None) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._json("POST", "/shifts", body=body, idempotency_key=idempotency_key,
+                                                  operator_session=operator_session)
+        return answer
+
+    async def current_shift(self, *, operator_session: str | None = None) -> dict[str, Any] | None:
+        """The kiosk's open shift with the cash expected now; None when none is open."""
+        try:
+            answer: dict[str, Any] = await self._json("GET", "/shifts/current", operator_session=operator_session)
+        except GatewayRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer
+
+    async def close_shift(self, shift_id: str, body: dict[str, Any], *, idempotency_key: str,
+                          operator_session: str | None = None) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._json("POST", f"/shifts/{shift_id}/close", body=body,
+                                                  idempotency_key=idempotency_key,
+                                                  operator_session=operator_session)
+        return answer
+
+    async def record_cash_handover(self, body: dict[str, Any], *, idempotency_key: str,
+                                   operator_session: str | None = None) -> dict[str, Any]:
+        answer: dict[str, Any] = await self._json("POST", "/cash-handovers", body=body,
+                                                  idempotency_key=idempotency_key,
+                                                  operator_session=operator_session)
+        return answer
+
+    async def statistics(self, *, date_from: str, date_to: str, group: str = "month",
+                         operator_session: str | None = None) -> dict[str, Any]:
+        """This location's statistics (an operator reads their own location only)."""
+        answer: dict[str, Any] = await self._json(
+            "GET", f"/statistics?from={date_from}&to={date_to}&group={group}", operator_session=operator_session)
+        return answer
 
 # --- plain-language messages --------------------------------------------------------------
 

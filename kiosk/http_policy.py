@@ -184,14 +184,15 @@ class GatewayHttp:
         *,
         json: Any = None,
         idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> T:
         """Send (and resend, per the policy) one request to `path` under the API prefix; `parse`
-        turns the JSON answer into T.
+        turns the JSON answer into T. `headers` go with every send (e.g. `X-Operator-Session`).
 
         A success whose body `parse` refuses (ValueError, pydantic's ValidationError) is a
         `GatewayRefused` "unexpected": the same request would get the same answer.
         """
-        headers = {}
+        headers = dict(headers or {})
         if idempotency_key is not None:
             headers[IDEMPOTENCY_HEADER] = idempotency_value(idempotency_key)
         last: GatewayError | None = None
@@ -207,7 +208,7 @@ class GatewayHttp:
                 continue
             if resp.status_code < 400:
                 try:
-                    return parse(resp.json())
+                    return parse(resp.json() if resp.content else None)  # 204: no body
                 except (ValueError, ValidationError):
                     raise gateway_error(ErrorCode.UNEXPECTED, resp.status_code, False) from None
             err = problem_error(resp)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,15 @@ log = logging.getLogger(__name__)
 VOICES = {"lv": "lv", "en": "en", "ru": "ru"}
 
 
+# Called once when an utterance ends: said, stopped, replaced or failed (the screens show a sign
+# while a text is being read, issue 13).
+Done = Callable[[], None]
+
+
 class Speech(Protocol):
-    def speak(self, text: str, lang: str) -> None:
-        """Start saying text (stopping whatever is being said); returns at once."""
+    def speak(self, text: str, lang: str, done: Done | None = None) -> None:
+        """Start saying text (stopping whatever is being said); returns at once; `done` is called
+        when this utterance ends."""
 
     def stop(self) -> None:
         """Stop speaking now (screen change, visit end)."""
@@ -39,9 +46,11 @@ class SilentSpeech:
     def __init__(self) -> None:
         self.spoken: list[tuple[str, str]] = []
 
-    def speak(self, text: str, lang: str) -> None:
+    def speak(self, text: str, lang: str, done: Done | None = None) -> None:
         self.spoken.append((lang, text))
         del self.spoken[:-20]
+        if done is not None:  # nothing is heard: the utterance is over at once
+            done()
 
     def stop(self) -> None:
         pass
@@ -60,15 +69,27 @@ class EspeakSpeech:
         self.rate = rate
         self._proc: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
+        self._done: Done | None = None
 
-    def speak(self, text: str, lang: str) -> None:
+    def speak(self, text: str, lang: str, done: Done | None = None) -> None:
         self.stop()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             log.warning("speech requested outside the event loop; ignored")
+            if done is not None:
+                done()
             return
-        self._task = loop.create_task(self.say(text, lang))
+        self._done = done
+        task = self._task = loop.create_task(self.say(text, lang))
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None] | None = None) -> None:
+        if task is not None and task is not self._task:
+            return  # an utterance stopped before: its `done` was called by stop()
+        done, self._done = self._done, None
+        if done is not None:
+            done()
 
     async def say(self, text: str, lang: str) -> None:
         """Say text and wait until it has been said."""
@@ -90,6 +111,7 @@ class EspeakSpeech:
             self._task.cancel()
         self._proc = None
         self._task = None
+        self._finished()
 
     async def aclose(self) -> None:
         proc = self._proc

@@ -1,10 +1,16 @@
 """One resident's visit: the settings they chose and the work started for them, wiped at the end.
 
-Plain Python (no Kivy): the screens show and change it, the idle reset wipes it. The visit object
-lives as long as the app and is reset in place, so observers (the UI) stay attached across visits.
+Plain Python (no Kivy): the screens show and change it, the shell ends it. The visit object lives
+as long as the app and is reset in place, so observers (the UI) stay attached across visits.
 Money work does not belong here: posting, recovery and printing run in long-lived services, so an
 idle reset can never cancel them (docs/architecture.md, "Money and receipt states"). Tasks started
 here are the visit's own (a lookup, a speech utterance) and are cancelled with it.
+
+The visit boundary (docs/architecture.md, "Screens"): Home. Reaching Home by Back or "Start over",
+or choosing a language on Home, ends the visit but keeps the language, text size and contrast the
+person in front of the screen chose; Done and the idle reset end it and restore the defaults for
+the next person. Either way the cart, typed digits, form answers and the receipt on screen go. A
+visit never ends while a payment is in flight (`end(money_in_flight=True)` refuses).
 """
 
 from __future__ import annotations
@@ -98,19 +104,37 @@ class Visit:
         return len(self._tasks)
 
     # -- end of visit -----------------------------------------------------------------------
-    def wipe(self) -> None:
-        """End the visit: cancel its tasks, forget its data, back to the default settings."""
+    @property
+    def default_settings(self) -> bool:
+        """True when language, text size and contrast are what the next person gets anyway."""
+        return (self.language == self.default_language and not self.large_text
+                and self.high_contrast == self.default_high_contrast)
+
+    def end(self, *, keep_settings: bool = False, money_in_flight: bool = False) -> bool:
+        """End the visit: cancel its tasks and forget its data (cart, typed digits, answers, the
+        receipt shown). `keep_settings`: Home by Back / "Start over" / a language chosen there (the
+        same person may go on); otherwise back to the defaults (Done, the idle reset). Refused, and
+        nothing touched, while a payment is in flight: its task waits for the terminal's answer and
+        shows it. Returns whether the visit ended."""
+        if money_in_flight:
+            return False
         for task in list(self._tasks):
             task.cancel()
         self._tasks.clear()
         self.data.clear()
         self._busy.clear()
-        self.large_text = False
-        self.high_contrast = self.default_high_contrast
-        if self.translator.lang != self.default_language:
-            self.translator.switch(self.default_language)
+        if not keep_settings:
+            self.large_text = False
+            self.high_contrast = self.default_high_contrast
+            if self.translator.lang != self.default_language:
+                self.translator.switch(self.default_language)
         self.number += 1
         self._notify("wiped")
+        return True
+
+    def wipe(self) -> None:
+        """End the visit and restore the default settings (the idle reset, Done)."""
+        self.end()
 
     # -- observers (held weakly, like the Translator's) --------------------------------------
     def observe(self, fn: Observer) -> None:

@@ -1,10 +1,11 @@
 """One visit's application path in plain Python: the catalogue, the form being filled in, sending
 and the paper.
 
-Lives in `Visit.data` under APPLICATION_KEY, so the idle reset (`Visit.wipe`) forgets every answer
-with the rest of the visit. Screens forward taps to it and render what it returns; the rules (what
-the list shows in which order, what a refused submission leads to, printing after sending) are
-tested without a window (docs/architecture.md, "Screens" and "Applications").
+Lives in `Visit.data` under APPLICATION_KEY, so the end of the visit (`Visit.end`: Home, Done, the
+idle reset) forgets every answer with the rest of the visit. Screens forward taps to it and render
+what it returns; the rules (what the list shows in which order, what a refused submission leads
+to, printing after sending) are tested without a window (docs/architecture.md, "Screens" and
+"Applications").
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from common.forms.definition import (
 )
 from common.i18n import N_, gettext
 from kiosk.flows.application_flow import Acknowledgement, ApplicationService, Status, SubmissionRejected
-from kiosk.flows.application_paper import ack_document, print_acknowledgement, status_base
+from kiosk.flows.application_paper import paper_document, print_acknowledgement, status_base
 from kiosk.flows.application_wizard import ApplicationWizard
 from kiosk.flows.privacy_notice import DataController
 from kiosk.gateway_client import GatewayError
@@ -247,8 +248,8 @@ class ApplicationVisit:
         reg = "KAC-2026-000318" if status == "received" else None
         ack = service.acknowledgement(wizard.form, wizard.submitted_answers(), wizard.lang,
                                       "7F3A9C21D0", service.clock.now(), status, reg)
-        doc = ack_document(ack, self.ports.header, status_url_base=self.ports.status_url_base,
-                           demo=True)
+        doc = paper_document(ack, self.ports.header, status_url_base=self.ports.status_url_base,
+                             demo=True)
         path = Path(tempfile.mkdtemp(prefix="kac-ack-")) / f"ack-{status}-{ack.lang}.png"
         path.write_bytes(render(doc, self.ports.printer.model, ack.lang).png())
         return ack, PrintedAck("demo", True, path)

@@ -1,10 +1,10 @@
 """One visit's payment path in plain Python: the cart, the digits typed, finding invoices, paying.
 
-Lives in `Visit.data` under PAYMENT_KEY, so the idle reset (`Visit.wipe`) forgets the cart and the
-typed digits with everything else of the visit. Screens call `find_typed` / `find_scanned` /
-`pay_cart` and show the returned code's message or result; no Kivy here, so the rules (what a
-repeated scan does, which errors look alike, when the cart is emptied) are tested without a window
-(docs/architecture.md, "Screens").
+Lives in `Visit.data` under PAYMENT_KEY, so the end of the visit (`Visit.end`: Home, Done, the idle
+reset) forgets the cart and the typed digits with everything else of the visit. Screens call
+`find_typed` / `find_scanned` / `pay_cart` and show the returned code's message or result; no Kivy
+here, so the rules (what a repeated scan does, which errors look alike, when the cart is emptied)
+are tested without a window (docs/architecture.md, "Screens").
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.invoice_codes import CHECK_LEN, NOTICE_LEN
 from common.schema import InvoiceView
@@ -57,6 +58,8 @@ class FindResult:
 
     code: str
     added: InvoiceView | None = None
+    # The invoice found already paid: its last payment says when and where (issue 13).
+    paid: InvoiceView | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,8 +100,18 @@ class PaymentVisit:
                 if self.cart.add(inv):
                     last = FindResult("added", inv)
             except CartError as exc:
-                return FindResult(exc.code)
+                return FindResult(exc.code, paid=inv if exc.code == "invoice-already-paid" else None)
         return last
+
+
+def payers_to_check(cart: Cart) -> list[str]:
+    """The payers (masked, as the paper shows them) when the list holds invoices of more than one,
+    else []: the confirm screen asks the resident to check them, so a list left over from someone
+    else is noticed before it is paid (issue 16; docs/architecture.md, "Screens"). Compared by the
+    masked name, the only payer field the gateway gives: two payers whose masks coincide count as
+    one."""
+    names = cart.payer_names
+    return names if len(names) > 1 else []
 
 
 def payment_visit(visit: Any) -> PaymentVisit:
@@ -158,6 +171,20 @@ async def find_scanned(gateway: Any, pv: PaymentVisit, text: str) -> FindResult:
     except Exception:
         return FindResult("gateway-unreachable")
     return pv.add(found.invoices)
+
+
+def paid_note(invoice: InvoiceView | None, lang: str) -> str:
+    """When and where an invoice found already paid was paid, with the receipt's number, so the
+    resident learns more than "already paid" (issue 13); "" when that is not known (paid by bank
+    transfer)."""
+    last = invoice.last_payment if invoice is not None else None
+    if last is None:
+        return ""
+    when = last.paid_at.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+    if last.receipt_no:
+        return gettext("Paid on {date} at {place}. Receipt number: {number}", lang,
+                       date=when, place=last.place, number=last.receipt_no)
+    return gettext("Paid on {date} at {place}.", lang, date=when, place=last.place)
 
 
 def reference_in(text: str) -> str | None:

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "printer": ("kiosk.printer_command", "receipt printer: status, test"),
     "receipt": ("printer.receipt_cli", "receipts: render samples, verify a scanned QR"),
     "journal": ("kiosk.journal_command", "the kiosk's journal: list and resolve unfinished entries"),
+    "keys": ("kiosk.keys_command", "receipt signing key: generate (prints the public key to register)"),
+    "diagnose": ("kiosk.diagnose", "one-screen health summary for a support call; exit 1 on a problem"),
 }
 
 

@@ -37,6 +37,11 @@ DB_NAME = "gateway.sqlite3"
 TOKEN_NAME = "gateway-token"
 BASE_URL = "http://embedded-gateway"
 
+# The demo's librarian (docs/architecture.md, "Operators"): created in the demo database only, on
+# its first open; shown where the demo starts. A production gateway has no such operator.
+DEMO_OPERATOR_NAME = "Līga Ozoliņa"
+DEMO_OPERATOR_PIN = "240517"
+
 
 @dataclass
 class EmbeddedGateway:
@@ -68,11 +73,14 @@ def _read_or_make_token(path: Path) -> tuple[str, bool]:
 
 def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     """Open (creating on first run) the demo gateway in data_dir."""
+    from sqlalchemy import select
+
     from gateway import admin, demo_data
     from gateway.app import create_app
     from gateway.db import session_factory
     from gateway.deps import configure_applications
-    from gateway.models import Kiosk
+    from gateway.models import Kiosk, Operator
+    from gateway.services.operators import add_operator
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +97,9 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
         else:
             # The token file is the source of truth (e.g. it was deleted and made anew).
             admin.set_kiosk_token(s, demo_data.DEMO_KIOSK_ID, token)
+        if s.execute(select(Operator.id).where(Operator.name == DEMO_OPERATOR_NAME)).first() is None:
+            add_operator(s, DEMO_OPERATOR_NAME, demo_data.DEMO_LOCATION, app.state.gateway.now(),
+                         pin=DEMO_OPERATOR_PIN)
     return EmbeddedGateway(app=app, token=token, kiosk_id=demo_data.DEMO_KIOSK_ID, db_path=db_path)
 
 

@@ -54,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         print("kiosk: invalid configuration\n" + "\n".join(problems), file=sys.stderr)
         return 2
+    # Structured lines on stderr, the journal under systemd (docs/architecture.md, "Running
+    # unattended").
+    from kiosk.logging_setup import configure as configure_logging
+
+    configure_logging(cfg.service.log_format)
     smoke: Path | None = args.smoke
     headless = smoke is not None and needs_headless()
     apply_kivy_environment(cfg, headless=headless)

@@ -1,6 +1,7 @@
 """Printing an application acknowledgement durably: spooled first, kept until the printer confirmed it.
 
-Takes the finished paper (`printer.documents.ApplicationAck`, plain data): what goes on it, and in
+Takes the finished paper (`printer.documents.ApplicationAck`, or `ApplicationToSign` for the two
+slips of a form that needs an ID check: plain data): what goes on it, and in
 which language, is decided above the printer (kiosk.flows.application_paper), because the printer
 layer imports nothing of the kiosk (docs/architecture.md, "Layers").
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from printer.devices import PrintError
-from printer.documents import ApplicationAck
+from printer.documents import ApplicationAck, ApplicationToSign
 
 if TYPE_CHECKING:
     from printer.service import ReceiptPrinter
@@ -40,8 +41,8 @@ def preview_path(printer: ReceiptPrinter, job_id: str) -> Path | None:
     return None
 
 
-async def print_application_ack(printer: ReceiptPrinter, doc: ApplicationAck, *, job_id: str,
-                                lang: str) -> PrintedAck:
+async def print_application_ack(printer: ReceiptPrinter, doc: ApplicationAck | ApplicationToSign, *,
+                                job_id: str, lang: str) -> PrintedAck:
     """Print it; a printer problem is reported (the application itself is already safe)."""
     try:
         await printer.print_document(doc, job_id=job_id, lang=lang, kind="application")

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
 from common.clock import RIGA
-from common.i18n import N_, gettext
+from common.i18n import N_
 from common.money import format_eur
 from common.service_names import service_name
+from printer import application_layout
+from printer.compose_parts import finish as _finish
+from printer.compose_parts import header as _header
+from printer.compose_parts import local
+from printer.compose_parts import title as _title
+from printer.compose_parts import tr as _
 from printer.documents import (
     ApplicationAck,
+    ApplicationToSign,
     CardPayment,
     CashHandover,
     CashPayment,
     Document,
-    Header,
+    InvoiceLine,
     NotChargedSlip,
     OutcomeUnknownSlip,
     PaymentReceipt,
@@ -32,14 +38,6 @@ CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыь
 CYRILLIC_CAPITALS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 
 
-def _(msgid: str, lang: str, **params: Any) -> str:
-    return gettext(msgid, lang, **params)
-
-
-def local(dt: datetime) -> str:
-    return dt.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
-
-
 def compose(doc: Document, model: PrinterModel, lang: str = "lv") -> list[Op]:
     lay = Layout(columns=model.columns, dots=model.dots)
     _compose(doc, lay, lang, model)
@@ -51,30 +49,14 @@ def _compose(doc: Any, lay: Layout, lang: str, model: PrinterModel) -> None:
     raise TypeError(f"no layout for {type(doc).__name__}")
 
 
-def _demo(lay: Layout, lang: str, demo: bool) -> None:
-    if demo:
-        lay.text("*** DEMO ***", align="center", bold=True)
-        lay.text(_("Demonstration: not a real document", lang), align="center")
+@_compose.register
+def _application(doc: ApplicationAck, lay: Layout, lang: str, model: PrinterModel) -> None:
+    application_layout.acknowledgement(doc, lay, lang)
 
 
-def _header(lay: Layout, h: Header, lang: str, demo: bool) -> None:
-    _demo(lay, lang, demo)
-    lay.text(h.municipality, align="center", bold=True)
-    lay.text(h.location, align="center")
-    lay.rule("=")
-
-
-def _title(lay: Layout, msgid: str, lang: str) -> None:
-    # The Latvian title is the document's name; a translation is added under it for other languages.
-    lay.text(_(msgid, "lv"), align="center", bold=True, size="tall")
-    if lang != "lv":
-        lay.text(_(msgid, lang), align="center")
-
-
-def _finish(lay: Layout, lang: str, demo: bool, *, partial: bool = True) -> None:
-    _demo(lay, lang, demo)
-    lay.feed(2)
-    lay.cut(partial)
+@_compose.register
+def _to_sign(doc: ApplicationToSign, lay: Layout, lang: str, model: PrinterModel) -> None:
+    application_layout.to_sign(doc, lay, lang)
 
 
 @_compose.register
@@ -92,9 +74,7 @@ def _payment(doc: PaymentReceipt, lay: Layout, lang: str, model: PrinterModel) -
         lay.pair(_("Reprinted", lang), local(doc.reprinted_at))
     lay.rule()
     for inv in doc.invoices:
-        lay.text(service_name(inv.service, lang), bold=True)
-        lay.text(_("Notice no. {number}", lang, number=inv.notice_no))
-        lay.pair(_("Period: {period}", lang, period=inv.period), format_eur(inv.amount_cents))
+        _invoice(lay, inv, lang)
     lay.rule()
     lay.pair(_("TOTAL", lang), format_eur(doc.total_cents), bold=True, size="tall")
     lay.pair(_("Commission fee", lang), format_eur(0))
@@ -118,11 +98,30 @@ def _payment(doc: PaymentReceipt, lay: Layout, lang: str, model: PrinterModel) -
         lay.feed()
         lay.qr(doc.verify_url)
         lay.text(_("Verification code: {code}", lang, code=doc.verify_code), align="center", bold=True)
+        lay.text(_("To check it, scan the QR code with a phone: the page {site} shows whether this "
+                   "receipt is genuine.", lang, site=_site(doc.verify_url)), align="center")
     lay.text(_("This paper proves your payment. Keep it.", lang), align="center")
     lay.text(_("Thank you!", lang), align="center", bold=True)
     if doc.duplicate:
         lay.text(_("DUPLICATE", lang), align="center", bold=True)
     _finish(lay, lang, doc.demo)
+
+
+def _invoice(lay: Layout, inv: InvoiceLine, lang: str) -> None:
+    """One paid invoice as its paper names it: service, payee, object, notice, period, amount."""
+    lay.text(service_name(inv.service, lang), bold=True)
+    if inv.creditor_name:
+        lay.text(_("Payee: {name}", lang, name=inv.creditor_name))
+    if inv.object_ref:
+        label = N_("Cadastral number: {ref}") if inv.object_kind == "cadastral" else N_("Object: {ref}")
+        lay.text(_(label, lang, ref=inv.object_ref))
+    lay.text(_("Notice no. {number}", lang, number=inv.notice_no))
+    lay.pair(_("Period: {period}", lang, period=inv.period), format_eur(inv.amount_cents))
+
+
+def _site(url: str) -> str:
+    """Whose page the QR opens, as a person reads it: the host alone (no scheme, no payload)."""
+    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 @_compose.register
@@ -163,38 +162,6 @@ def _not_charged(doc: NotChargedSlip, lay: Layout, lang: str, model: PrinterMode
     _finish(lay, lang, doc.demo)
 
 
-# The title says where the application is: received, queued on the kiosk, or waiting for a
-# signature; a resident must never read "received" on paper the municipality does not have yet.
-_APPLICATION_TITLES = {
-    "received": N_("APPLICATION RECEIVED"),
-    "will_be_sent": N_("APPLICATION SAVED, WILL BE SENT"),
-    "awaiting_identity": N_("APPLICATION: SIGN AND GIVE TO THE LIBRARIAN"),
-}
-
-
-@_compose.register
-def _application(doc: ApplicationAck, lay: Layout, lang: str, model: PrinterModel) -> None:
-    _header(lay, doc.header, lang, doc.demo)
-    _title(lay, _APPLICATION_TITLES.get(doc.status, _APPLICATION_TITLES["received"]), lang)
-    lay.rule()
-    lay.pair(_("Registration no.", lang), doc.registration_no, bold=True)
-    lay.pair(_("Date and time", lang), local(doc.submitted_at))
-    lay.pair(_("Place", lang), doc.header.location)
-    lay.rule()
-    lay.text(doc.form_title, bold=True)
-    for label, value in doc.summary:
-        lay.text(f"{label}: {value}")
-    lay.rule()
-    lay.text(_("What happens next", lang), bold=True)
-    lay.text(doc.next_steps)
-    if doc.status_url:
-        lay.feed()
-        lay.qr(doc.status_url)
-    lay.text(_("Keep this paper: quote the registration number when you ask about your application.", lang),
-             align="center")
-    _finish(lay, lang, doc.demo)
-
-
 @_compose.register
 def _shift(doc: ShiftReport, lay: Layout, lang: str, model: PrinterModel) -> None:
     _header(lay, doc.header, lang, doc.demo)
@@ -216,9 +183,20 @@ def _shift(doc: ShiftReport, lay: Layout, lang: str, model: PrinterModel) -> Non
     lay.pair(_("TOTAL", lang), format_eur(doc.card_total_cents + doc.cash_total_cents - doc.refund_total_cents),
              bold=True)
     lay.rule()
+    if doc.float_cents:
+        lay.pair(_("Float at opening", lang), format_eur(doc.float_cents))
+    if doc.handovers_cents:
+        lay.pair(_("Handed over during the shift", lang), format_eur(-doc.handovers_cents))
     lay.pair(_("Cash expected", lang), format_eur(doc.expected_cash_cents))
+    if doc.denominations:
+        lay.rule()
+        for value, count in doc.denominations:
+            lay.pair(f"{format_eur(value)} x {count}", format_eur(value * count))
+        lay.rule()
     lay.pair(_("Cash counted", lang), format_eur(doc.counted_cash_cents))
     lay.pair(_("Difference", lang), format_eur(doc.difference_cents), bold=True)
+    if doc.difference_reason:
+        lay.text(_("Reason", lang) + ": " + doc.difference_reason)
     lay.feed()
     lay.text(_("Signature", lang) + ": " + "_" * 16)
     _finish(lay, lang, doc.demo)

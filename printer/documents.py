@@ -23,6 +23,11 @@ class InvoiceLine:
     period: str
     amount_cents: int
     creditor_id: str = ""  # hashed into the signed payload, not printed
+    # Named on paper, so the receipt proves on its own whom and what was paid
+    # (docs/architecture.md, "Receipts"): "SIA Vinda", and "cadastral" + the cadastral number.
+    creditor_name: str = ""
+    object_kind: str = ""
+    object_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,36 @@ class ApplicationAck:
 
 
 @dataclass(frozen=True)
+class SignedAnswer:
+    """One question and its answer on the copy a resident signs: Latvian first, and the resident's
+    language beside it where it differs ("" when it is the same)."""
+
+    label: str
+    value: str
+    label_own: str = ""
+    value_own: str = ""
+
+
+@dataclass(frozen=True)
+class ApplicationToSign:
+    """An application that waits for the librarian's ID check, printed as two slips in one job:
+    the copy the resident signs and hands over (every answer, Latvian first: it is the application
+    to the municipality) and the resident's own slip saying what happens next, in their language.
+    A kiosk application number, never a registration number the municipality has not given yet."""
+
+    header: Header
+    application_no: str  # the kiosk's own id: matches the signed copy, the slip and the queue
+    submitted_at: datetime
+    form_title: str  # Latvian
+    form_title_own: str  # the resident's language ("" when Latvian)
+    answers: tuple[SignedAnswer, ...]  # masked where personal (personal code, account)
+    service_notice: str  # the resident's language: who decides, and how they will answer
+    held_code: str  # QR content for the librarian's scanner; no personal data
+    registration_no: str = ""  # set only when the municipality already registered it (desk)
+    demo: bool = False
+
+
+@dataclass(frozen=True)
 class ShiftReport:
     """Shift close (Z) report: an internal cash document, not a fiscal one."""
 
@@ -129,6 +164,12 @@ class ShiftReport:
     first_receipt: str = ""
     last_receipt: str = ""
     demo: bool = False
+    # The desk's shift (docs/architecture.md, "Counters, shifts and statistics"): the float counted
+    # in, cash handed over during the shift, the cash counted per denomination and why it differs.
+    float_cents: int = 0
+    handovers_cents: int = 0
+    difference_reason: str = ""
+    denominations: tuple[tuple[int, int], ...] = ()  # (value cents, count)
 
     @property
     def difference_cents(self) -> int:
@@ -183,5 +224,6 @@ class SelfTestPage:
     extra_lines: tuple[str, ...] = field(default=())
 
 
-Document = (PaymentReceipt | OutcomeUnknownSlip | NotChargedSlip | ApplicationAck | ShiftReport | CashHandover
+Document = (PaymentReceipt | OutcomeUnknownSlip | NotChargedSlip | ApplicationAck | ApplicationToSign
+            | ShiftReport | CashHandover
             | ReceiptJournal | SelfTestPage)

@@ -108,10 +108,13 @@ class Layout:
     def _cols(self, size: Size) -> int:
         return self.columns // size_factor(size)
 
-    def text(self, text: str, *, align: Align = "left", bold: bool = False, size: Size = "normal") -> None:
+    def text(self, text: str, *, align: Align = "left", bold: bool = False, size: Size = "normal",
+             indent: int = 0) -> None:
+        """`indent` spaces before every wrapped line, so an answer under its question stays a block."""
+        pad = " " * indent
         for para in nfc(text).split("\n"):
-            for line in _wrap(para, self._cols(size)) or [""]:
-                self.ops.append(Text(line, align, bold, size))
+            for line in _wrap(para, self._cols(size) - indent) or [""]:
+                self.ops.append(Text(pad + line, align, bold, size))
 
     def verbatim(self, text: str) -> None:
         """A line printed as given (terminal receipt lines): only cut where it is wider than the paper."""

@@ -39,7 +39,9 @@ def invoice_lines(data: dict[str, Any]) -> tuple[InvoiceLine, ...]:
     """From the journal entry's `data["lines"]` (kiosk.cart line summaries)."""
     return tuple(
         InvoiceLine(service=ln.get("service", ""), notice_no=ln.get("notice_number", ""), period=_period(ln),
-                    amount_cents=int(ln["amount_cents"]), creditor_id=ln.get("creditor_id", ""))
+                    amount_cents=int(ln["amount_cents"]), creditor_id=ln.get("creditor_id", ""),
+                    creditor_name=ln.get("creditor_name", ""), object_kind=ln.get("object_kind", ""),
+                    object_ref=ln.get("object_ref", ""))
         for ln in data.get("lines", [])
     )
 
@@ -111,11 +113,13 @@ class JournalReceiptPort:
             reprinted_at=datetime.now(UTC) if duplicate else None, demo=self.demo,
         )
 
-    async def print_payment(self, entry: Any, *, lang: str, duplicate: bool, awaiting_confirmation: bool) -> None:
+    async def print_payment(self, entry: Any, *, lang: str, duplicate: bool, awaiting_confirmation: bool,
+                            open_drawer: bool = False) -> None:
         doc = self.payment_document(entry, duplicate=duplicate, awaiting_confirmation=awaiting_confirmation)
         suffix = "-dup" + datetime.now(UTC).strftime("%H%M%S") if duplicate else ""
+        # The drawer opens for the cash desk's own print only, never for a DUBLIKĀTS.
         await self.printer.print_document(doc, job_id=f"{entry.receipt_no}{suffix}", lang=lang, kind="payment",
-                                          open_drawer=entry.method == "cash")
+                                          open_drawer=open_drawer and entry.method == "cash" and not duplicate)
 
     async def print_unknown(self, entry: Any, *, lang: str) -> None:
         doc = OutcomeUnknownSlip(self.header, reference_code=entry.reference_code,

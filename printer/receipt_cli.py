@@ -27,6 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     v.add_argument("text", metavar="TEXT")
     v.add_argument("--keys", type=Path, help="public key file (<kid>.pub.pem) or folder of them")
     v.add_argument("--demo", action="store_true", help="also trust the public demo keys (demo receipts)")
+    v.add_argument("--server-keys", type=Path,
+                   help="the gateway's public receipt keys: only these may countersign, and none of them "
+                        "as a kiosk (without it, any key of --keys is trusted as the countersigner)")
     v.set_defaults(func=cmd_verify)
 
 
@@ -54,16 +57,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from common.signing import VerificationError, demo_keys_dir, load_public_keys, verify
 
     keys = {}
+    server = None
     try:
         if args.keys:
             keys.update(load_public_keys(args.keys))
         if args.demo:
             keys.update(load_public_keys(demo_keys_dir()))
+        if args.server_keys:
+            server = load_public_keys(args.server_keys)
     except (OSError, ValueError) as exc:
         print(f"error: cannot read keys: {exc}", file=sys.stderr)
         return 2
     try:
-        rec = verify(args.text, keys, allow_demo=args.demo)
+        rec = verify(args.text, keys, allow_demo=args.demo, server_keys=server)
     except VerificationError as exc:
         print(f"NOT VALID: {exc.reason}" + (f" ({exc.detail})" if exc.detail else ""), file=sys.stderr)
         return 1
@@ -72,7 +78,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ("receipt", rec.receipt_no), ("kiosk", rec.kiosk_id), ("time (UTC)", rec.time.isoformat()),
         ("total", format_eur(rec.total_cents).replace("\u00a0", " ")),
         ("method", "card" if rec.method == "C" else "cash"), ("key", rec.kid),
-        ("code", rec.short_code), ("lines hash", rec.lines_hash8), ("previous", rec.prev8),
+        ("code", " / ".join(rec.codes)), ("lines hash", rec.lines_hash8), ("previous", rec.prev8),
         ("countersigned by", rec.server_kid or "-"),
     ):
         print(f"  {label:17} {value}")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from common.signing import DEFAULT_VERIFY_BASE, SignedLine, Signer, demo_signer, sign
 from printer.documents import (
     ApplicationAck,
+    ApplicationToSign,
     CardPayment,
     CashHandover,
     CashPayment,
@@ -20,16 +21,20 @@ from printer.documents import (
     ReceiptJournal,
     SelfTestPage,
     ShiftReport,
+    SignedAnswer,
 )
 
-SAMPLES = ("payment", "cash", "pending", "unknown", "not-charged", "application", "duplicate", "z-report", "handover",
-           "journal", "test")
+SAMPLES = ("payment", "cash", "pending", "unknown", "not-charged", "application", "application-to-sign", "duplicate",
+           "z-report", "handover", "journal", "test")
 WHEN = datetime(2026, 11, 27, 9, 41, 5, tzinfo=UTC)
 HEADER = Header(municipality="Cēsu novada pašvaldība", location="Zosēnu bibliotēka", kiosk_id="demo-zoseni-1")
 INVOICES = (
-    InvoiceLine("Nekustamā īpašuma nodoklis", "2026000457", "2026. g. 2. ceturksnis", 4218, "CESIS-NIN"),
-    InvoiceLine("Ūdensapgāde un kanalizācija", "UK-118204", "oktobris 2026", 1975, "CESU-UDENS"),
-    InvoiceLine("Sadzīves atkritumu apsaimniekošana", "ATK-55031", "oktobris 2026", 862, "ECOBALTIA"),
+    InvoiceLine("Nekustamā īpašuma nodoklis", "2026000457", "2026. g. 2. ceturksnis", 4218, "CESIS-NIN",
+                "Cēsu novada pašvaldība", "cadastral", "42960012345"),
+    InvoiceLine("Ūdensapgāde un kanalizācija", "UK-118204", "oktobris 2026", 1975, "CESU-UDENS",
+                "SIA Vinda", "object", "Līgums Ū-11820"),
+    InvoiceLine("Sadzīves atkritumu apsaimniekošana", "ATK-55031", "oktobris 2026", 862, "ECOBALTIA",
+                "SIA ZAAO", "object", "Līgums A-550310"),
 )
 TERMINAL_LINES = (
     "SIMULATOR TERMINAL  TID 80012345",
@@ -88,6 +93,19 @@ def sample(name: str) -> Document:
                      ("Iesniedzējs", "J*** B*****S")),
             next_steps="Lēmumu pieņems 1 mēneša laikā. Jums piezvanīs vai atsūtīs vēstuli.",
             status_url="https://kac.cesis.lv/a/PIE-2026-000318", demo=True,
+        )
+    if name == "application-to-sign":
+        return ApplicationToSign(
+            HEADER, application_no="7F3A9C21D0", submitted_at=WHEN,
+            form_title="Pabalsts kurināmā iegādei", form_title_own="Heating (firewood) allowance",
+            answers=(SignedAnswer("Vārds, uzvārds", "Jānis Bērziņš", "First name and surname"),
+                     SignedAnswer("Personas kods", "120375-1****", "Personal code"),
+                     SignedAnswer("Mājsaimniecības kopējie ienākumi mēnesī (eiro)", "640,50 €",
+                                  "Total monthly household income (euro)"),
+                     SignedAnswer("Kā tiek apkurināts mājoklis?", "Ar malku", "How is the home heated?",
+                                  "Firewood")),
+            service_notice="The social service will decide within one month.",
+            held_code="KACAPP:7F3A9C21D0", demo=True,
         )
     if name == "z-report":
         return ShiftReport(

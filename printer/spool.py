@@ -1,11 +1,20 @@
 """Jobs on disk until they are provably printed: `<spool>/pending/<job_id>.bin` + `.json`, moved to
-`<spool>/printed/` once the printer confirmed them (kept for audit and reprint)."""
+`<spool>/printed/` once the printer confirmed them (kept for audit and reprint).
+
+What is kept, and for how long (docs/architecture.md, "Receipts"): pending jobs until printed;
+printed jobs for `[printer] spool_retention_days`; receipt previews (the PNGs shown on screen, and
+the preview printer's output in `<spool>/preview/`) only for the visit that printed them. The proof
+of a payment is not here: it is the journal and the signature chain in `<spool>/signatures/`
+(printer.port.SignatureStore), which nothing in this module removes.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +22,10 @@ from pathlib import Path
 from common.files import atomic_write
 from printer.devices import Printer, PrintError
 
+log = logging.getLogger(__name__)
+
 _JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
+DAY_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class Spool:
         self.folder = Path(folder)
         self.pending_dir = self.folder / "pending"
         self.printed_dir = self.folder / "printed"
+        self.preview_dir = self.folder / "preview"  # the preview printer's paper (devices.py)
         self.pending_dir.mkdir(parents=True, exist_ok=True)
         self.printed_dir.mkdir(parents=True, exist_ok=True)
 
@@ -81,6 +94,7 @@ class Spool:
             src = self.pending_dir / f"{job_id}{suffix}"
             if src.exists():
                 os.replace(src, self.printed_dir / src.name)
+                os.utime(self.printed_dir / src.name)  # retention counts from the printing
 
     async def reprint(self, job_id: str, printer: Printer) -> None:
         """Send a pending job again (same bytes); on success it leaves the pending list.
@@ -92,3 +106,36 @@ class Spool:
             self.mark_failed(job_id, exc.reason)
             raise
         self.mark_printed(job_id)
+
+    # -- retention ---------------------------------------------------------------------------
+    def drop_previews(self, *, before: float | None = None) -> int:
+        """Remove the receipt previews made before `before` (epoch seconds; default now): the
+        end of a visit, and at start. A preview shows a receipt to the resident who paid; after
+        the visit it is only personal data on disk. The printed job's bytes stay."""
+        cutoff = time.time() if before is None else before
+        return _remove_older(self.printed_dir, "*.png", cutoff) + \
+            _remove_older(self.preview_dir, "*", cutoff)
+
+    def apply_retention(self, days: int, *, now: float | None = None) -> int:
+        """Remove printed jobs (and any preview) older than `days`; pending jobs and the
+        signature chain are never touched. Returns how many files went."""
+        cutoff = (time.time() if now is None else now) - days * DAY_S
+        removed = _remove_older(self.printed_dir, "*", cutoff) + \
+            _remove_older(self.preview_dir, "*", cutoff)
+        if removed:
+            log.info("spool retention (%d days): %d file(s) removed", days, removed)
+        return removed
+
+
+def _remove_older(folder: Path, pattern: str, cutoff: float) -> int:
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.glob(pattern):
+        try:
+            if path.is_file() and path.stat().st_mtime <= cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile (a reprint moved it, another sweep)
+            continue
+    return removed

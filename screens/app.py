@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,8 @@ from typing import Any
 from kivy.config import Config
 
 from kiosk.config import KioskConfig
+from kiosk.nightly_restart import NightlyRestart
+from kiosk.sd_notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,11 @@ class UiErrorHandler(ExceptionHandler):
         return ExceptionManager.PASS
 
 
+# How long a stop signal waits for a payment at the terminal (systemd's default stop timeout is
+# 90 s; the terminal's own timeout may be longer, and recovery at the next start covers that).
+STOP_GRACE_S = 60.0
+
+
 class KioskApp(App):
     title = "KAC kiosk"
     use_kivy_settings = False
@@ -86,6 +95,16 @@ class KioskApp(App):
         self.frames = 0
         self.ready_after_s: float | None = None
         self._error_handler = UiErrorHandler(self)
+        # systemd: READY once Home takes taps, WATCHDOG from this loop, STOPPING at the end
+        # (docs/architecture.md, "Running unattended").
+        self.notifier = Notifier()
+        svc = services.config.service
+        self.nightly = NightlyRestart(svc.nightly_restart, svc.nightly_restart_window_min,
+                                      started=services.clock.now())
+        self.restart_requested = False
+        self.ready_notified = False
+        self._service_event: Any = None
+        self._stopping = False
 
     @property
     def locked(self) -> bool:
@@ -105,6 +124,26 @@ class KioskApp(App):
         if self.locked:
             Window.show_cursor = False
         self.shell.start()
+        # On the UI loop itself: a frozen loop stops the pings, and systemd restarts the kiosk.
+        ping = self.notifier.ping_interval_s()
+        self._service_event = Clock.schedule_interval(self._service_tick,
+                                                      min(ping, 30.0) if ping > 0 else 30.0)
+
+    def _service_tick(self, _dt: float) -> None:
+        if self.notifier.watchdog_s > 0:
+            self.notifier.watchdog()
+        # Only under systemd: without a supervisor to start it again, an exit would be a shutdown.
+        if self.notifier.enabled and self.nightly.due(self.services.clock.now(), idle=self.idle_home):
+            log.info("nightly restart on an idle Home")
+            self.restart_requested = True
+            self.stop()
+
+    @property
+    def idle_home(self) -> bool:
+        """Home showing, no visit under way, nothing busy: a restart now disturbs nobody."""
+        shell = self.shell
+        return (shell is not None and shell.manager.current == "home" and not shell.idle.armed
+                and not self.services.visit.busy)
 
     def on_stop(self) -> None:
         from kivy.core.window import Window
@@ -114,9 +153,37 @@ class KioskApp(App):
             ExceptionManager.remove_handler(self._error_handler)
         if self.shell is not None:
             self.shell.stop()
+        if self._service_event is not None:
+            self._service_event.cancel()  # no WATCHDOG=1 after STOPPING=1
+        if "STOPPING=1" not in self.notifier.sent:  # Kivy may call on_stop twice
+            self.notifier.stopping()
+
+    def stop_on_signal(self, name: str) -> None:
+        """SIGTERM / SIGINT: stop now, or once the payment at the terminal has its answer (it is
+        journaled step by step, so the next start finishes it anyway if the grace runs out;
+        docs/architecture.md, "Money and receipt states")."""
+        backend = self.services.backend
+        if self._stopping:
+            return
+        self._stopping = True
+        if backend is not None and backend.payments.busy:
+            log.info("%s: stopping once the payment at the terminal has its answer", name)
+            asyncio.get_running_loop().create_task(self._stop_after_payment())
+            return
+        log.info("%s: stopping", name)
+        self.stop()
+
+    async def _stop_after_payment(self, grace_s: float = STOP_GRACE_S) -> None:
+        deadline = time.monotonic() + grace_s
+        while self.services.backend.payments.busy and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        self.stop()
 
     def _on_flip(self, *_args: Any) -> None:
         self.frames += 1
+        if not self.ready_notified and self.ready:
+            self.ready_notified = True
+            self.notifier.ready(f"Home ready after {self.frames} frames")
 
     def _on_request_close(self, *_args: Any, **_kw: Any) -> bool:
         # True = refused (Alt+F4, the window manager's close, and Escape all come through here).
@@ -220,6 +287,11 @@ async def run_app(app: KioskApp, smoke: Path | None = None) -> int:
             app.stop()
 
     task = asyncio.get_running_loop().create_task(scenario()) if smoke else None
+    # systemd stops the kiosk with SIGTERM, an administrator with Ctrl+C (SIGINT): both stop it
+    # cleanly even when locked down, closing the journal and services as on any stop.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, app.stop_on_signal, sig.name)
     if app.services.backend is not None:
         # Recovery of unfinished payments runs beside the UI; payments wait for it.
         app.services.backend.start_in_background()
@@ -245,4 +317,9 @@ def main(services: Any, *, windowed: bool = False, smoke: Path | None = None) ->
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     configure_kivy(services.config, windowed=windowed)
     app = KioskApp(services)
-    return asyncio.run(run_app(app, smoke))
+    code = asyncio.run(run_app(app, smoke))
+    # Everything is closed (journal, services). The interpreter's last full collection over the
+    # UI's object graph took ~9 s, which delayed every stop (issue 13, point 14): leave those
+    # objects to the process's end instead.
+    gc.freeze()
+    return code

@@ -21,6 +21,10 @@ TITLES = {
     "awaiting_identity": N_("Please sign the printed application"),
 }
 NOT_PRINTED = N_("The paper could not be printed. Please ask the librarian for a copy.")
+# An identity form prints two slips (issue 13, point 10): say which one goes where.
+TAKE_ONE = N_("Take your paper from the printer below the screen.")
+TAKE_BOTH = N_("Take both papers from the printer below the screen: sign the application and give "
+               "it to the librarian; keep your slip.")
 
 
 @register_screen
@@ -83,7 +87,7 @@ class ApplicationDoneScreen(KioskScreen):
         if self.printing:
             self.print_message = TR._("Printing your paper…")
         elif self.printed is not None and self.printed.printed:
-            self.print_message = TR._("Take your paper from the printer below the screen.")
+            self.print_message = TR._(TAKE_BOTH if ack.needs_signature else TAKE_ONE)
         else:
             self.print_message = TR._(NOT_PRINTED)
 

@@ -29,11 +29,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-import screens.widgets  # noqa: F401  (kv globals `tr`/`theme`, fonts, shared widget rules)
+from common.i18n import LANGUAGES
+from screens.widgets import TR, KButton
+
+# Endonyms, deliberately untranslated: a resident must find their language whatever is shown.
+LANGUAGE_NAMES = {"lv": "Latviešu", "en": "English", "ru": "Русский"}
 
 
 class ScreenHost(Protocol):
@@ -41,8 +45,13 @@ class ScreenHost(Protocol):
     import: the shell imports this module to build the screens (docs/architecture.md, "Layers")."""
 
     services: Any
+    history: list[str]
 
     def speak(self, text: str) -> None: ...
+
+    def stop_speaking(self) -> None: ...
+
+    def home(self) -> bool: ...
 
     def go(self, name: str) -> None: ...
 
@@ -66,9 +75,19 @@ class KioskScreen(Screen):
     speech_text: ClassVar[str] = ""
     # Order in the gallery and in the manager (home first).
     order: ClassVar[int] = 100
-    # Whether Back / "Ask the librarian" make sense here (the nav bar in base.kv reads these).
+    # The previous step of the path Back returns to ("" = the screen shown before this one): a
+    # step, not the history, so Back after "Try again" leads to the list, never to the failure
+    # (docs/architecture.md, "Screens").
+    back_to: ClassVar[str] = ""
+    # Whether Back / "Start over" / "Ask the librarian" / the languages make sense here (the nav
+    # bar in base.kv reads these).
     show_back = BooleanProperty(True)
+    show_start_over = BooleanProperty(True)
     show_librarian = BooleanProperty(True)
+    show_languages = BooleanProperty(True)
+    # True while this screen's text is read aloud (set by `Shell.speak`): "Read aloud" becomes
+    # "Stop reading" so the resident sees that it is speaking.
+    speaking = BooleanProperty(False)
     shell = ObjectProperty(None, rebind=True)
 
     def __init__(self, shell: ScreenHost, **kw: Any) -> None:
@@ -95,23 +114,80 @@ class KioskScreen(Screen):
 
     # -- actions screens and kv call ----------------------------------------------------------
     def speak(self) -> None:
-        self.shell.speak(self.speech())
+        """Read aloud, or stop reading when it already does (the same button)."""
+        if self.speaking:
+            self.shell.stop_speaking()
+        else:
+            self.shell.speak(self.speech())
 
     def go(self, name: str) -> None:
         self.shell.go(name)
 
     def go_back(self) -> None:
-        self.shell.back()
+        if self.back_to:
+            self.shell.history.clear()
+            self.shell.go(self.back_to)
+        else:
+            self.shell.back()
+
+    def start_over(self) -> None:
+        """Forget this visit's work (cart, typed digits, answers) and show Home; the resident's
+        language, text size and contrast stay: the same person starts again (`Shell.home`, the
+        visit boundary)."""
+        self.shell.home()
+
+    def set_language(self, lang: str) -> None:
+        self.services.visit.set_language(lang)
 
     def ask_librarian(self) -> None:
         self.shell.go("librarian")
 
 
 class NavBar(BoxLayout):
-    """Back / Read aloud / Ask the librarian; a screen's kv adds `NavBar: screen: root`."""
+    """Back / Start over / Read aloud / Ask the librarian / the languages; a screen's kv adds
+    `NavBar: screen: root`."""
 
     # rebind: the kv expressions `root.screen.show_back` must follow the screen once it is set.
     screen = ObjectProperty(None, allownone=True, rebind=True)
+
+
+class LanguageBar(BoxLayout):
+    """The other configured languages, each in its own name, on every screen (issue 13: a resident
+    who picked the wrong language on Home must not have to start again). The language shown is
+    not offered: the screen's own text says which it is. Built once, when its screen is set."""
+
+    screen = ObjectProperty(None, allownone=True, rebind=True)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.toggles: dict[str, NavLanguageToggle] = {}
+        TR.bind(lang=lambda *_a: self._mark())
+
+    def on_screen(self, _inst: object, screen: KioskScreen | None) -> None:
+        if screen is None or self.toggles:
+            return
+        if screen.shell is None:  # kv rules run before KioskScreen.__init__ sets the shell
+            screen.fbind("shell", lambda *_a: self.on_screen(self, screen))
+            return
+        configured = screen.services.config.kiosk.languages
+        for lang in LANGUAGES:
+            if lang in configured:
+                btn = NavLanguageToggle(lang=lang, label=LANGUAGE_NAMES[lang])
+                btn.bind(on_release=lambda b: self.screen.set_language(b.lang))
+                self.toggles[lang] = btn
+        self._mark()
+
+    def _mark(self) -> None:
+        """Show every configured language but the current one, in the configured order."""
+        shown = [b for lang, b in self.toggles.items() if lang != TR.lang]
+        if list(reversed(self.children)) != shown:
+            self.clear_widgets()
+            for btn in shown:
+                self.add_widget(btn)
+
+
+class NavLanguageToggle(KButton):
+    lang = StringProperty("")
 
 
 _T = TypeVar("_T", bound=type[KioskScreen])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from common.i18n import N_, gettext
 from common.service_names import service_name
-from kiosk.visit_payment import payment_visit
+from kiosk.visit_payment import payers_to_check, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, demo_cart, eur
 from screens.widgets import TR
@@ -21,6 +21,7 @@ DEBOUNCE_S = 1.0  # a second tap within this time is the same tap: a bouncing fi
 class ConfirmScreen(PathScreenMixin, KioskScreen):
     screen_name = "confirm"
     order = 12
+    back_to = "invoices"  # never the outcome of a failed attempt (issue 13)
     speech_text = N_(
         "Check the total. There is no fee. Touch the Pay button, then use the card terminal "
         "beside the screen."
@@ -31,6 +32,7 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
     pay_label = StringProperty("")
     checking = BooleanProperty(False)
     refused = BooleanProperty(False)  # the printer, gateway or terminal is not ready
+    payers = ListProperty([])  # masked payers when the list holds more than one (kiosk.visit_payment)
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
@@ -46,6 +48,7 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.refused = False
+        self._last_tap = 0.0  # a new arrival (back after a decline) is a new tap, never a bounce
         self.clear_notice()
         self.refresh()
 
@@ -56,6 +59,7 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
                 f"{eur(ln.amount_cents)}" for ln in cart.lines]
         self.summary = "\n".join(rows)
         self.total = eur(cart.total_cents)
+        self.payers = payers_to_check(cart)
         self.pay_label = gettext("Pay {amount} by card", lang, amount=self.total)
 
     def pay(self) -> None:

@@ -123,9 +123,9 @@ class FormStepScreen(KioskScreen):
             self.field_index = len(fields) - 1
         self.field_index = max(0, min(int(self.field_index), len(fields) - 1))
         f = self.field = fields[self.field_index]
-        self.progress = wizard.progress_at(self.field_index, len(fields))
-        pos, total = wizard.step_position()
-        self.progress_text = TR._("Step {n} of {total}", n=pos + 1, total=total)
+        self.progress = wizard.progress_at(self.field_index)
+        n, total = wizard.page_position(self.field_index)
+        self.progress_text = TR._("Step {n} of {total}", n=n, total=total)
         self.question = f.label.get(lang)
         self.help_text = f.help.get(lang) if f.help else ""
         check = wizard.errors.get(f.code)
@@ -189,7 +189,8 @@ class FormStepScreen(KioskScreen):
                         spacing=self.ids.input_area.spacing, size_hint_y=None)
         box.bind(minimum_height=box.setter("height"))
         for key, label in options:
-            t = ChoiceToggle(key=key, label=label, active=key in self.selection)
+            t = ChoiceToggle(key=key, label=label, active=key in self.selection,
+                             single=self.mode != "multi")
             t.bind(on_release=self._toggled)
             box.add_widget(t)
             self.toggles[key] = t

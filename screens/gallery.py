@@ -25,6 +25,19 @@ def gallery_name(screen: str, state: str, lang: str, large: bool, contrast: bool
             f"{'-large' if large else ''}{'-contrast' if contrast else ''}.png")
 
 
+def gallery_config(cfg: KioskConfig, scratch: str) -> KioskConfig:
+    """What a production config means for the pictures: its panel (`[display]` size and mm), its
+    place, languages and accessibility; the demo's gateway, terminal and printer, because the
+    gallery never talks to the real ones (issue 13: `kiosk gallery --config FILE`)."""
+    from kiosk.config import KioskConfig
+
+    kiosk = cfg.kiosk.model_copy(update={"data_dir": scratch, "signing_key_file": ""})
+    display = cfg.display.model_copy(update={"fullscreen": False, "lockdown": False})
+    return KioskConfig().model_copy(update={
+        "kiosk": kiosk, "display": display, "accessibility": cfg.accessibility,
+        "timeouts": cfg.timeouts, "demo": True})
+
+
 def render(cfg: KioskConfig, out: Path, langs: list[str], *,
            build_services: Callable[..., Services], large_text: bool = False,
            high_contrast: bool = False) -> list[Path]:
@@ -50,8 +63,7 @@ def render(cfg: KioskConfig, out: Path, langs: list[str], *,
     import tempfile
 
     scratch = tempfile.mkdtemp(prefix="kac-gallery-")
-    cfg = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(update={"data_dir": scratch}),
-                                 "demo": True})
+    cfg = gallery_config(cfg, scratch)
     services = build_services(cfg, speech=SilentSpeech())
     if services.backend is not None:
         # A fresh scratch folder has nothing to recover: show the kiosk as residents see it.

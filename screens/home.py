@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import LANGUAGES, N_
 from screens.base import GalleryState, KioskScreen, register_screen, registered
+from screens.desk_gesture import CornerHold
 from screens.widgets import KButton, KToggle
 
 # Endonyms, deliberately untranslated: a resident must find their language whatever is shown.
@@ -74,6 +75,9 @@ class HomeScreen(KioskScreen):
                 self.language_buttons[lang] = btn
         self.services.visit.observe(self._on_visit)
         self._watch_backend()
+        # The librarian's desk: a long press in the configured corner (screens.desk_gesture).
+        self.corner_hold = CornerHold(screen=self)
+        self.add_widget(self.corner_hold)
 
     def _watch_backend(self) -> None:
         """Show a notice until start-up recovery has finished (payments wait for it)."""
@@ -97,7 +101,8 @@ class HomeScreen(KioskScreen):
         self.go(btn.target)
 
     def set_language(self, lang: str) -> None:
-        self.services.visit.set_language(lang)
+        # On Home a new language is a new visit (docs/architecture.md, "Screens": the boundary).
+        self.shell.choose_language(lang)
 
     def toggle_large_text(self) -> None:
         visit = self.services.visit

@@ -4,10 +4,13 @@ Time goes through Kivy's Clock (looked up at each scheduling), so a test that pu
 Kivy clock drives it without waiting. Window touch/key events are observed, never consumed. The
 countdown starts with the first input of a visit (an untouched Home has nothing to wipe and
 must not chime at an empty room) and stands still while the visit is busy (terminal, printer).
+While the warning shows, the seconds left are counted down on it (`IdleHost.countdown`), so a
+resident sees how long they have (issue 13, point 8).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 from kivy.clock import Clock, ClockEvent
@@ -27,6 +30,8 @@ class IdleHost(Protocol):
 
     def end_visit(self) -> None: ...
 
+    def countdown(self, seconds: int) -> None: ...
+
 
 class IdleWatcher:
     def __init__(self, shell: IdleHost, warning_s: float, reset_s: float) -> None:
@@ -36,6 +41,8 @@ class IdleWatcher:
         self.armed = False
         self.warning_shown = False
         self._event: ClockEvent | None = None
+        self._ticker: ClockEvent | None = None
+        self._deadline = 0.0
         self._window: Any = None
 
     def start(self) -> None:
@@ -85,8 +92,21 @@ class IdleWatcher:
         if self.shell.visit.busy:
             return
         self.warning_shown = True
+        self._deadline = Clock.time() + self.reset_s
+        self.shell.countdown(self.seconds_left)
         self.shell.show_warning()
         self._schedule(self.reset_s, self._expire)
+        self._ticker = Clock.schedule_interval(self._count, 0.25)
+
+    @property
+    def seconds_left(self) -> int:
+        """Whole seconds until the visit ends (0 when no warning is showing)."""
+        if not self.warning_shown:
+            return 0
+        return max(0, math.ceil(self._deadline - Clock.time() - 1e-6))
+
+    def _count(self, _dt: float) -> None:
+        self.shell.countdown(self.seconds_left)
 
     def _expire(self, _dt: float) -> None:
         self._event = None
@@ -104,3 +124,6 @@ class IdleWatcher:
         if self._event is not None:
             self._event.cancel()
             self._event = None
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.service_names import service_name
 from kiosk.cart import AmountChoice, CartLine
+from kiosk.invoice_status import overdue
 from kiosk.visit_payment import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, day, demo_cart, eur
@@ -24,13 +27,14 @@ class InvoiceCard(BoxLayout):
     title = StringProperty("")
     details = StringProperty("")
     status_text = StringProperty("")
+    overdue_text = StringProperty("")  # "Overdue since …": marked, in the warning colour
     due_now_label = StringProperty("")
     full_label = StringProperty("")
     amount_label = StringProperty("")
     has_choice = BooleanProperty(False)
     full = BooleanProperty(False)
 
-    def show(self, line: CartLine, lang: str) -> None:
+    def show(self, line: CartLine, lang: str, today: date | None = None) -> None:
         inv = line.invoice
         self.invoice_id = inv.invoice_id
         self.title = f"{service_name(inv.service, lang)} — {inv.creditor.name}"
@@ -49,6 +53,9 @@ class InvoiceCard(BoxLayout):
                                        paid=eur(inv.paid_cents), total=eur(inv.total_cents))
         else:
             self.status_text = ""
+        late = overdue(inv, today) if today is not None else None
+        self.overdue_text = gettext("Overdue since {date}: {amount}", lang, date=day(late.since),
+                                    amount=eur(late.cents)) if late and late.since else ""
         self.has_choice = line.has_choice
         self.full = line.choice is AmountChoice.FULL
         self.due_now_label = gettext("Pay what is due now: {amount}", lang,
@@ -62,6 +69,7 @@ class InvoiceCard(BoxLayout):
 class InvoicesScreen(PathScreenMixin, KioskScreen):
     screen_name = "invoices"
     order = 11
+    back_to = "find"
     speech_text = N_(
         "These are the invoices you are paying. Check them against your paper invoice. You can "
         "remove an invoice, add another one, or touch Continue to pay."
@@ -97,9 +105,10 @@ class InvoicesScreen(PathScreenMixin, KioskScreen):
         box = self.ids.lines
         box.clear_widgets()
         lang = TR.lang
+        today = self.services.clock.now().astimezone(RIGA).date()
         for i, line in enumerate(cart.lines):
             card = self._card(i)
-            card.show(line, lang)
+            card.show(line, lang, today)
             box.add_widget(card)
         self.count = len(cart.lines)
         self.total = gettext("Total: {amount}", lang, amount=eur(cart.total_cents))
@@ -133,4 +142,9 @@ class InvoicesScreen(PathScreenMixin, KioskScreen):
             s.choose("inv-2026000457", True)
             s.notify("already-in-cart")
 
-        return [GalleryState(""), GalleryState("one", one), GalleryState("two-payers", two)]
+        def instalments(s: InvoicesScreen) -> None:
+            demo_cart(s, "2026000465")  # one instalment overdue, two still to come
+            s.arrived("added")
+
+        return [GalleryState(""), GalleryState("one", one), GalleryState("two-payers", two),
+                GalleryState("instalments", instalments)]

@@ -17,8 +17,10 @@ class KeypadKey(KButton):
     value = StringProperty("")
 
 
-class Keypad(GridLayout):
-    """Digits 1-9, then Clear, 0, Erase. Dispatches `on_key(value)`: a digit, ERASE or CLEAR."""
+class KeypadGrid(GridLayout):
+    """Digits 1-9, then Clear, 0, Erase. Dispatches `on_key(value)`: a digit, ERASE or CLEAR.
+    Its two kinds differ in size only: `Keypad` as tall as its keys, `FillKeypad` (Find) shares
+    the height it is given among its rows (find.kv)."""
 
     __events__ = ("on_key",)
 
@@ -33,3 +35,16 @@ class Keypad(GridLayout):
 
     def on_key(self, value: str) -> None:
         pass
+
+
+class Keypad(KeypadGrid):
+    """As tall as its keys (the desk's screens)."""
+
+
+class FillKeypad(KeypadGrid):
+    """Rows share the given height: bigger keys on a bigger panel (Find)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        for key in self.keys.values():
+            key.size_hint_y = 1  # the grid's forced row height, not the key's own

@@ -1,18 +1,17 @@
-"""Ask the librarian: where to find them; a chime calls them over."""
+"""Ask the librarian: where to find them; a chime calls them over, and the screen says so only
+when the chime could be played (issue 13)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import N_
 from screens.base import KioskScreen, register_screen
+from screens.desk_gesture import CornerHold
 
-
-def display_location(location: str) -> str:
-    """`zoseni` -> `Zoseni`; a configured display name with capitals is shown as written."""
-    return location[:1].upper() + location[1:] if location.islower() else location
+NO_CHIME_SPEECH = N_("The librarian will help you at the library desk. Please go there.")
 
 
 @register_screen
@@ -24,11 +23,21 @@ class LibrarianScreen(KioskScreen):
         "the library desk."
     )
     location = StringProperty("")
+    # Whether the chime played on entering: the text says a sound called the librarian only then.
+    called = BooleanProperty(False)
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.show_librarian = False
-        self.location = display_location(self.services.config.kiosk.location)
+        # The library's name residents know, never the location code (issue 13).
+        self.location = self.services.config.kiosk.location_name
+        # The librarian who came over reaches the desk from here without ending the resident's
+        # visit (Home ends it), so the visit can be taken over (screens.desk_gesture).
+        self.corner_hold = CornerHold(screen=self)
+        self.add_widget(self.corner_hold)
 
     def on_enter(self, *_args: object) -> None:
-        self.shell.chime()
+        self.called = self.shell.chime()
+
+    def speech(self) -> str:
+        return self.services.translator._(self.speech_text if self.called else NO_CHIME_SPEECH)

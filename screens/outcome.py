@@ -1,5 +1,7 @@
-"""Outcome: paid (receipt shown, second copy), not paid (why; try again), unknown (do not pay
-again + reference), refused (the librarian helps). Done ends the visit and wipes it."""
+"""Outcome: paid (receipt shown, second copy), not paid (why; try again or back to the list),
+unknown (do not pay again + reference), refused (the librarian helps). Done (paid) and Finish end
+the visit and wipe it; a failure never shows a check mark, and while the invoices are still in the
+list Back leads to the list (docs/architecture.md, "Screens")."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from common.i18n import N_, gettext
+from common.money import format_eur
 from kiosk.flows.payment import PaymentResult, Verdict
 from kiosk.visit_payment import message as path_message
 from kiosk.visit_payment import payment_visit
@@ -31,8 +34,13 @@ BUTTONS = {
     "reprint": N_("Print a second copy"),
     "retry_print": N_("Print the receipt again"),
     "try_again": N_("Try again"),
+    "back_to_list": N_("Back to the list of invoices"),
     "done": N_("Done"),
 }
+# After a failure the same button ends the visit as "Finish", without the check mark: a check
+# mark says "it worked" (issue 13).
+FINISH = N_("Finish")
+SYMBOLS = {"back_to_list": "\u2190", "try_again": "\u21BB"}
 
 REPRINT_TEXT = {
     "printing": N_("Printing a second copy…"),
@@ -148,6 +156,8 @@ class OutcomeScreen(KioskScreen):
         text = result.text(lang) if isinstance(result, PaymentResult) else path_message(code, lang) if code else ""
         if kind == "unknown" and result is not None and result.reference_code:
             text += "\n" + gettext("Reference code: {code}", lang, code=result.reference_code)
+        if kind == "paid" and result is not None and result.amount_cents is not None:
+            text += "\n" + gettext("Amount paid: {amount}", lang, amount=format_eur(result.amount_cents))
         if kind == "paid" and result is not None and result.receipt_no:
             text += "\n" + gettext("Receipt number: {number}", lang, number=result.receipt_no)
         return text
@@ -163,17 +173,24 @@ class OutcomeScreen(KioskScreen):
     def _label_buttons(self) -> None:
         for key, btn in self.buttons.items():
             btn.label = gettext(BUTTONS[key], TR.lang)
-        self.buttons["done"].symbol = "\u2713"
+            btn.symbol = SYMBOLS.get(key, "")
+        if self.kind != "paid":
+            self.buttons["done"].label = gettext(FINISH, TR.lang)
+        self.buttons["done"].symbol = "\u2713" if self.kind == "paid" else ""
+
+    def _cart_left(self) -> bool:
+        return bool(payment_visit(self.services.visit).cart.lines)
 
     def visible_buttons(self) -> list[str]:
         kind, code = self.kind, self.code
         if kind == "paid":
             return ["retry_print" if code == "print-failed" else "reprint", "done"]
-        if kind == "not_paid":
-            # Not charged and the invoices are still in the cart: the same cart can be paid again.
-            cart_left = bool(payment_visit(self.services.visit).cart.lines)
-            return (["try_again"] if cart_left else []) + ["done"]
-        if kind in ("unknown", "refused"):
+        if kind in ("not_paid", "refused"):
+            # Not charged and the invoices are still in the list: pay them again, or change it.
+            if not self._cart_left():
+                return ["done"]
+            return ["try_again", "back_to_list"] if kind == "not_paid" else ["back_to_list"]
+        if kind == "unknown":
             return ["done"]  # "Ask the librarian" is in the nav bar below, always visible here
         return []
 
@@ -181,11 +198,17 @@ class OutcomeScreen(KioskScreen):
         box = self.ids.buttons
         box.clear_widgets()
         keys = self.visible_buttons()
-        # One primary action per screen: "Done" steps back when "Try again" is offered.
-        self.buttons["done"].role = "secondary" if "try_again" in keys else "primary"
+        self._label_buttons()  # "Done ✓" or "Finish" depends on the kind
         for key in keys:
             self.buttons[key].disabled = False
             box.add_widget(self.buttons[key])
+        # Back leads to the list only while there is a list to go back to.
+        self.show_back = "back_to_list" in keys
+        self.show_start_over = self.kind != "paid"
+
+    def go_back(self) -> None:
+        self.shell.history.clear()
+        self.go("invoices")
 
     def _on_button(self, key: str) -> None:
         if key in ("reprint", "retry_print"):
@@ -193,6 +216,8 @@ class OutcomeScreen(KioskScreen):
         elif key == "try_again":
             self.shell.history.clear()
             self.go("confirm")
+        elif key == "back_to_list":
+            self.go_back()
         elif key == "done":
             self.shell.end_visit()
 
@@ -238,7 +263,7 @@ class OutcomeScreen(KioskScreen):
                 shown(s)
             return prepare
 
-        paid = {"receipt_no": "demo-zoseni-1.1-000042", "printed": True}
+        paid = {"receipt_no": "demo-zoseni-1.1-000042", "printed": True, "amount_cents": 7055}
 
         def with_receipt(pending: bool, shown: Any) -> Any:
             def prepare(s: OutcomeScreen) -> None:

@@ -37,7 +37,9 @@ class PathScreenMixin:
     notice_code = StringProperty("")
     searching = BooleanProperty(False)
 
-    def notify(self, code: str) -> None:
+    def notify(self, code: str, paid: Any = None) -> None:
+        """Show the message for `code`; `paid` is the invoice a search found already paid (the
+        find screen says when and where, issue 13)."""
         self.notice_code = code
 
     def clear_notice(self) -> None:
@@ -85,7 +87,7 @@ def handle_scan(screen: Any, text: str) -> None:
         target = screen if screen.name == "invoices" else find
         if shell.manager.current != target.name:
             shell.go(target.name)
-        target.notify(result.code)
+        target.notify(result.code, result.paid)
 
     services.visit.spawn(search())
 

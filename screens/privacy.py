@@ -1,9 +1,11 @@
 """The privacy notice (GDPR Art. 13) before sending, then the sending itself.
 
 The legal basis is the municipality's public task, not consent, so there is nothing to tick: the
-resident reads the notice and presses Send. The visit's application path sends and then prints
-(`ApplicationVisit.send`, the journal's outbox makes it safe); this screen forwards the tap and
-shows what comes back, the done screen showing the result while the paper prints.
+resident reads the notice and presses Send. The notice opens on its plain first layer (who, why,
+how long, your rights, whom to ask: `kiosk.privacy_plain`); the legal text is one tap away.
+The visit's application path sends and then prints (`ApplicationVisit.send`, the journal's outbox
+makes it safe); this screen forwards the tap and shows what comes back, the done screen showing
+the result while the paper prints.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import N_
 from kiosk.flows.application_flow import Acknowledgement
+from kiosk.privacy_plain import plain_notice
 from kiosk.visit_application import application_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KLabel
@@ -33,6 +36,7 @@ class PrivacyScreen(KioskScreen):
 
     sending = BooleanProperty(False)
     message = StringProperty("")
+    legal = BooleanProperty(False)  # the full legal text instead of the plain first layer
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
@@ -42,20 +46,37 @@ class PrivacyScreen(KioskScreen):
     def reset(self) -> None:
         self.sending = False
         self.message = ""
+        self.legal = False
         self.paragraphs = []
         self.ids.notice.clear_widgets()
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.legal = False  # every arrival opens on the plain layer
+
+    def on_legal(self, *_args: Any) -> None:
+        self.refresh()
+
+    def toggle_legal(self) -> None:
+        self.legal = not self.legal
 
     def refresh(self) -> None:
         wizard = wizard_of(self.services)
         box = self.ids.notice
         box.clear_widgets()
-        self.paragraphs = wizard.privacy_notice() if wizard is not None else []
+        if wizard is None:
+            self.paragraphs = []
+        elif self.legal:
+            self.paragraphs = wizard.privacy_notice()
+        else:
+            self.paragraphs = [f"[b]{head}[/b]  {text}" for head, text in
+                               plain_notice(wizard.form, wizard.lang, wizard.controller)]
         for text in self.paragraphs:
-            box.add_widget(NoticeParagraph(text=text))
+            box.add_widget(NoticeParagraph(text=text, markup=not self.legal))
         self.ids.scroll.scroll_y = 1
 
     def speech(self) -> str:
-        return " ".join([TR._(self.speech_text), *self.paragraphs])
+        return " ".join([TR._(self.speech_text), *(p.replace("[b]", "").replace("[/b]", "")
+                                                   for p in self.paragraphs)])
 
     def go_back(self) -> None:
         if self.sending:
@@ -92,7 +113,11 @@ class PrivacyScreen(KioskScreen):
 
     @classmethod
     def gallery_states(cls) -> list[GalleryState]:
-        return [GalleryState("", _demo_privacy)]
+        def legal(s: PrivacyScreen) -> None:
+            _demo_privacy(s)
+            s.legal = True
+
+        return [GalleryState("", _demo_privacy), GalleryState("legal", legal)]
 
 
 def _demo_privacy(screen: PrivacyScreen) -> None:

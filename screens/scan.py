@@ -1,62 +1,46 @@
-"""The barcode scanner: a keyboard wedge that types a code in a fast burst ending with Enter.
+"""The barcode scanner on the window: key events go to the plain-Python `kiosk.wedge.WedgeDecoder`.
 
-A kiosk has no physical keyboard, so key events only come from the scanner. Still, a burst is
-accepted as a scan only when it is long enough and its keys came fast (a scanner types a character
-every few milliseconds; a person pressing keys is ten times slower), so a stray key press or a
-stuck key never searches. The shell routes a finished scan to the current screen's `on_scan(text)`
-(Home, Find and Invoices have one); other screens ignore scans.
+A kiosk has no physical keyboard, so key events only come from the scanner. A scan ends when its
+keys stop (the decoder's end gap, timed on Kivy's clock so tests can drive it), or at once at a
+line break after a complete one-line code (docs/architecture.md, "Screens"). The shell routes a
+finished scan to the current screen's `on_scan(text)` (Home, Find and Invoices have one); other
+screens ignore scans.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-ENTER_KEYS = (13, 271)  # Return, keypad Enter
-# Modifier keys (num/caps/scroll lock, shift, ctrl, alt, meta, super, AltGr): Kivy's SDL2 window
-# reports them with a codepoint of chr(keycode) (Shift = 304 = "İ", seen under X11), which must
-# never become part of a code.
-MODIFIER_KEYS = range(300, 315)
-MIN_LENGTH = 8
-MAX_GAP_S = 0.1  # the slowest scanners we know type at ~30 characters per second
+from kivy.clock import Clock
+
+from kiosk.wedge import MIN_LENGTH, WedgeDecoder
+
+
+def _kivy_now() -> float:
+    # Looked up at each call: a test's fake Kivy clock (pushed later) is the one that counts.
+    return float(Clock.time())
 
 
 class WedgeBuffer:
-    """Collects characters of one burst; `key()` returns the scanned text when Enter ends a
-    burst that looks like a scanner's, else None. Plain Python: testable without a window."""
+    """The decoder with the old one-call interface (`key(keycode, codepoint, shift)`), for tests
+    that feed single keys with their own clock."""
 
-    def __init__(self, *, now: Callable[[], float] = time.monotonic, min_length: int = MIN_LENGTH,
-                 max_gap_s: float = MAX_GAP_S) -> None:
-        self.now = now
-        self.min_length = min_length
-        self.max_gap_s = max_gap_s
-        self.chars: list[str] = []
-        self._last = 0.0
+    def __init__(self, *, now: Callable[[], float], min_length: int = MIN_LENGTH) -> None:
+        self.decoder = WedgeDecoder(now=now, min_length=min_length)
 
     def key(self, keycode: int, codepoint: str | None, shift: bool = False) -> str | None:
-        if keycode in MODIFIER_KEYS:
-            return None
-        t = self.now()
-        if self.chars and t - self._last > self.max_gap_s:
-            self.chars.clear()  # too slow: not one burst
-        self._last = t
-        if keycode in ENTER_KEYS:
-            text = "".join(self.chars)
-            self.chars.clear()
-            return text if len(text) >= self.min_length else None
-        if codepoint and len(codepoint) == 1 and codepoint.isprintable():
-            self.chars.append(codepoint.upper() if shift else codepoint)
-        return None
+        return self.decoder.key(keycode, codepoint, ("shift",) if shift else ())
 
 
 class WedgeScanner:
-    """Window-level listener (observes keys, never consumes them) feeding a WedgeBuffer."""
+    """Window-level listener (observes keys, never consumes them) feeding a WedgeDecoder."""
 
-    def __init__(self, on_scan: Callable[[str], None]) -> None:
+    def __init__(self, on_scan: Callable[[str], None], *, now: Callable[[], float] = _kivy_now) -> None:
         self.on_scan = on_scan
-        self.buffer = WedgeBuffer()
+        self.decoder = WedgeDecoder(now=now)
         self._window: Any = None
+        self._event: Any = None
 
     def start(self) -> None:
         from kivy.core.window import Window
@@ -69,10 +53,33 @@ class WedgeScanner:
         if self._window is not None:
             self._window.unbind(on_key_down=self._on_key_down)
             self._window = None
+        self._cancel()
 
     def _on_key_down(self, _window: Any, keycode: int, _scancode: int, codepoint: str | None,
-                     modifiers: list[str], *_rest: Any) -> bool:
-        text = self.buffer.key(keycode, codepoint, "shift" in (modifiers or ()))
+                     modifiers: Iterable[str] | None, *_rest: Any) -> bool:
+        self._deliver(self.decoder.key(keycode, codepoint, modifiers or ()))
+        self._arm()
+        return False
+
+    def _arm(self) -> None:
+        self._cancel()
+        due = self.decoder.due()
+        if due is not None:
+            self._event = Clock.schedule_once(self._finish, max(0.0, due - self.decoder.now()))
+
+    def _finish(self, _dt: float) -> None:
+        self._event = None
+        text = self.decoder.finish()
+        if text is None and self.decoder.due() is not None:
+            self._arm()  # woken a little early: wait for the rest of the gap
+            return
+        self._deliver(text)
+
+    def _deliver(self, text: str | None) -> None:
         if text:
             self.on_scan(text)
-        return False
+
+    def _cancel(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None

@@ -4,9 +4,16 @@ Colours are plain RGBA tuples checked by a unit test against WCAG 2.x contrast r
 (>= 4.5:1 normal, >= 7:1 high contrast). Sizes are unit strings ("24sp", "100dp") held in Kivy
 NumericProperties: Kivy re-evaluates unit strings when `Metrics.fontscale` changes, so the
 larger-text setting is a single `Metrics.fontscale` assignment and applies live.
+
+A global change (palette, language, text size) is dispatched with the automatic garbage collector
+paused (`collector_paused`): see there why.
 """
 
 from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty
@@ -78,6 +85,41 @@ def contrast_ratio(a: RGBA, b: RGBA) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Dispatch a global change (theme, language, text size) with no automatic collection inside.
+
+    A row a screen removed is freed only by the next collection; until then its kv rules are still
+    bound to the global theme and translator and run when they change. If the collector fired
+    inside such a row's own rule, Kivy set the value on a dead weak proxy and the whole change
+    stopped with ReferenceError (issue 16: about one high-contrast toggle in a hundred; Home came
+    back with the toggle "on" and normal colours). Paused, nothing dies mid-dispatch; the removed
+    rows are freed by the next collection (docs/architecture.md, "Screens"). Nests; cheap.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# A panel taller than this many millimetres is read from further away and has room to spare:
+# text grows with its height, up to MAX_PANEL_SCALE (docs/architecture.md, "Screens").
+PANEL_HEIGHT_MM = 200.0
+MAX_PANEL_SCALE = 1.35
+
+
+def panel_text_scale(width_px: int, height_px: int, panel_width_mm: float) -> float:
+    """How much larger than the base sizes text is on this panel: 1.0 up to 200 mm high, then in
+    proportion (the example's 476 mm 1920x1080 panel, 268 mm high: 1.34). Unknown size: 1.0."""
+    if panel_width_mm <= 0 or width_px <= 0:
+        return 1.0
+    height_mm = height_px * panel_width_mm / width_px
+    return round(min(MAX_PANEL_SCALE, max(1.0, height_mm / PANEL_HEIGHT_MM)), 3)
+
+
 class Theme(EventDispatcher):
     """The live theme: kv binds to its properties, the shell flips `high_contrast`."""
 
@@ -101,11 +143,14 @@ class Theme(EventDispatcher):
     ink_banner = ColorProperty(NORMAL["ink_banner"])
     outline = ColorProperty(NORMAL["outline"])
 
-    # Text sizes follow Metrics.fontscale (sp); target sizes do not (dp).
-    font_title = NumericProperty("40sp")
-    font_choice = NumericProperty("32sp")
-    font_body = NumericProperty("26sp")
-    font_small = NumericProperty("22sp")
+    # Text sizes follow Metrics.fontscale (sp); target sizes do not (dp). With the density from
+    # `[display]`, 1 sp is 0.159 mm, and Roboto's capitals are 0.711 of the size: the smallest
+    # text (27 sp) has 3.05 mm capitals, EN 301 549's 3 mm at arm's length (issue 13; a test
+    # measures it, tests/gui/test_sizing_panel.py).
+    font_title = NumericProperty("44sp")
+    font_choice = NumericProperty("36sp")
+    font_body = NumericProperty("30sp")
+    font_small = NumericProperty("27sp")
     # >= 15 mm when KIVY_METRICS_DENSITY matches the panel (160 dp per inch: 100 dp = 15.9 mm).
     target = NumericProperty("100dp")
     gap = NumericProperty("16dp")
@@ -115,6 +160,7 @@ class Theme(EventDispatcher):
 
     def on_high_contrast(self, _inst: object, value: bool) -> None:
         palette = HIGH_CONTRAST if value else NORMAL
-        for role, colour in palette.items():
-            setattr(self, role, colour)
-        self.palette = dict(palette)
+        with collector_paused():
+            for role, colour in palette.items():
+                setattr(self, role, colour)
+            self.palette = dict(palette)

@@ -5,6 +5,12 @@ the visit's language changes, `_` is replaced by a new callable and Kivy re-eval
 expression, so all visible text switches live. Screens are built once, so the number of bindings
 is fixed (no per-visit observers; see the soak test). The KvTranslator itself observes the core
 `common.i18n.Translator`, which holds it weakly.
+
+The shared widgets take their colours from their own `palette`, which follows the theme through a
+weak binding (Kivy holds a bound method weakly and calls it through a strong reference): rows a
+screen builds and removes are never kv-bound to the global theme's colours, so a removed row can
+neither be kept alive by the theme nor die in the middle of a theme change (issue 16;
+docs/architecture.md, "Screens").
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from kivy.uix.label import Label
 
 from common.i18n import DEFAULT_LANGUAGE, Translator, gettext
 from screens.fonts import register_fonts
-from screens.theme import Theme
+from screens.theme import Theme, collector_paused
 
 
 def _translate(lang: str, msgid: str, /, **params: Any) -> str:
@@ -46,8 +52,9 @@ class KvTranslator(EventDispatcher):
 
     def set_lang(self, lang: str) -> None:
         # `_` first: whoever observes `lang` must already get texts in the new language.
-        self._ = partial(_translate, lang)
-        self.lang = lang
+        with collector_paused():  # see screens.theme.collector_paused
+            self._ = partial(_translate, lang)
+            self.lang = lang
 
 
 class _Hook:
@@ -68,30 +75,54 @@ global_idmap["tr"] = TR
 global_idmap["theme"] = THEME
 
 
-class KLabel(Label):
+class _FollowsTheme:
+    """The theme's palette as the widget's own `palette` property (see the module docstring)."""
+
+    def _follow_theme(self) -> None:
+        THEME.bind(palette=self._on_theme_palette)  # a bound method: held weakly by Kivy
+
+    def _on_theme_palette(self, _theme: Theme, palette: dict[str, Any]) -> None:
+        self.palette = palette  # type: ignore[attr-defined]
+
+
+class KLabel(_FollowsTheme, Label):
     """Body text: theme colour, wraps to its width, grows with its text (survives 1.5x text)."""
 
     role = StringProperty("fg")
+    palette = ObjectProperty(None)  # the theme's, kept current by _FollowsTheme
     # The default size as a unit string (re-evaluated when Metrics.fontscale changes), not a kv
     # class-rule binding: with a class rule `font_size: theme.font_body`, a kv instance override
     # (`font_size: theme.font_small`) lost to the class rule after every fontscale change
     # (Kivy calls the earlier binding last), so "larger text" made small labels big.
-    font_size = NumericProperty("26sp")  # = Theme.font_body
+    font_size = NumericProperty("30sp")  # = Theme.font_body
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("palette", THEME.palette)  # before the kv rules first read it
+        super().__init__(**kw)
+        self._follow_theme()
 
 
-class KButton(ButtonBehavior, Label):
+class KButton(_FollowsTheme, ButtonBehavior, Label):
     """A big touch target (>= theme.target high) with a coloured background role."""
 
     role = OptionProperty("primary", options=["primary", "secondary", "selected", "warning"])
-    font_size = NumericProperty("32sp")  # = Theme.font_choice (see KLabel.font_size)
+    palette = ObjectProperty(None)  # the theme's, kept current by _FollowsTheme
+    font_size = NumericProperty("36sp")  # = Theme.font_choice (see KLabel.font_size)
     label = StringProperty("")  # the (translated) text; `text` adds the symbol as markup
     symbol = StringProperty("")  # a DejaVuSans glyph shown before the text (Roboto lacks arrows)
 
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("palette", THEME.palette)
+        super().__init__(**kw)
+        self._follow_theme()
+
 
 class KToggle(KButton):
-    """A button that shows whether it is on (selected colours + a check mark)."""
+    """A button that shows whether it is on (selected colours + a check mark, or a radio mark
+    when it is one of several that exclude each other: `single`)."""
 
     active = BooleanProperty(False)
+    single = BooleanProperty(False)
 
 
 def load_kv() -> None:

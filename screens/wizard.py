@@ -30,7 +30,7 @@ def wizard_of(services: Any) -> ApplicationWizard | None:
 def show(shell: Any, name: str) -> None:
     """Switch to a wizard screen without growing the shell's history."""
     shell.services.speech.stop()
-    shell.manager.current = name
+    shell.manager.current = shell.screens[name].name
 
 
 def abandon(shell: Any) -> None:
@@ -38,9 +38,8 @@ def abandon(shell: Any) -> None:
     av = current_application(shell.services.visit)
     if av is not None:
         av.abandon()
-    for name in WIZARD_SCREENS:
-        screen = shell.screens.get(name)
-        if screen is not None:
+    for screen in shell.screens.built():
+        if screen.name in WIZARD_SCREENS:
             screen.reset()
     shell.home()
 
@@ -63,8 +62,11 @@ def _load_kv() -> None:
     from kivy.uix.boxlayout import BoxLayout
 
     class WizardBar(BoxLayout):
-        """Back / Read aloud / Ask the librarian / Next in one row. The three helpers use the
-        small font so four buttons fit side by side at 1.5x text without breaking words."""
+        """Back / Start over / Read aloud / Ask the librarian / Next in one row, the helpers the
+        nav bar's own (`NavButton`, screens/base.kv; issue 13, point 6: every screen has "Start
+        over"). The languages sit at the top of the wizard's screens (`LanguageBar`), not in
+        this row: a second row would take the height the on-screen keyboard's 15 mm keys need,
+        and seven buttons in one row break words at 1.5x text."""
 
         screen = ObjectProperty(None, allownone=True, rebind=True)
         next_label = StringProperty("")
@@ -75,35 +77,35 @@ def _load_kv() -> None:
     Builder.load_string('''
 <WizardBar>:
     size_hint_y: None
-    height: max(back.height, speak.height, librarian.height, next_button.height)
+    height: max(back.height, start_over.height, speak.height, librarian.height, next_button.height)
     spacing: theme.gap * 0.75
-    KButton:
+    NavButton:
         id: back
-        role: "secondary"
         symbol: "\\u2190"
         label: tr._("Back")
-        font_size: theme.font_small
         size_hint_x: 0.8
         on_release: root.screen.go_back()
-    KButton:
+    NavButton:
+        id: start_over
+        symbol: "\\u21BA"
+        label: tr._("Start over")
+        on_release: root.screen.start_over()
+    NavButton:
         id: speak
-        role: "secondary"
-        symbol: "\\u266B"
-        label: tr._("Read aloud")
-        font_size: theme.font_small
+        symbol: "\\u25A0" if root.screen and root.screen.speaking else "\\u266B"
+        label: tr._("Stop reading") if root.screen and root.screen.speaking else tr._("Read aloud")
+        role: "selected" if root.screen and root.screen.speaking else "secondary"
         on_release: root.screen.speak()
-    KButton:
+    NavButton:
         id: librarian
-        role: "secondary"
         label: tr._("Ask the librarian")
-        font_size: theme.font_small
         on_release: root.screen.ask_librarian()
     KButton:
         id: next_button
         role: "primary"
         symbol: root.next_symbol
         label: root.next_label
-        size_hint_x: 1.4
+        size_hint_x: 1.3
         disabled: not root.next_enabled
         on_release: root.screen.next()
 ''')

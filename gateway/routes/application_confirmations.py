@@ -6,18 +6,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from common.operator_schema import IdentityConfirmationRequest
 from common.schema import API_PREFIX
-from gateway.deps import CurrentKiosk, Idempotent
-from gateway.schemas import ApplicationReceipt, ConfirmationRequest
+from gateway.deps import Idempotent, OperatorSession
+from gateway.problems import problem_responses
+from gateway.schemas import ApplicationReceipt
 from gateway.services import applications
 
 router = APIRouter(prefix=API_PREFIX, tags=["applications"])
 
 
-@router.post("/application-confirmations", response_model=ApplicationReceipt)
-def confirm(body: ConfirmationRequest, kiosk: CurrentKiosk, idem: Idempotent) -> Any:
+@router.post("/application-confirmations", response_model=ApplicationReceipt,
+             responses=problem_responses(400, 401, 403, 404, 422, 503))
+def confirm(body: IdentityConfirmationRequest, operator: OperatorSession, idem: Idempotent) -> Any:
     """A librarian checked the applicant's ID and signature: `awaiting_identity` -> `received`.
 
-    Takes the kiosk token until operator sessions exist; confirming twice is harmless.
+    Needs an operator session (`X-Operator-Session`) of the application's location: 403 without
+    one or for another location's application. Confirming twice is harmless.
     """
-    return idem.run(body, lambda s: applications.confirm_application(s, kiosk, body, idem.now))
+    return idem.run(body, lambda s: applications.confirm_application(s, operator, body, idem.now))

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from common.schema import API_PREFIX, IntentReleaseRequest, PaymentIntent, PaymentIntentRequest
-from gateway.deps import CurrentKiosk, DbSession, Idempotent
+from gateway.deps import CurrentKiosk, Idempotent, OptionalOperatorSession
 from gateway.problems import problem_responses
 from gateway.services import check_limits, payments
+from gateway.services.operator_sessions import operator_may_reserve
 
 router = APIRouter(prefix=API_PREFIX, tags=["payments"])
 
@@ -29,13 +30,17 @@ class ProblemBody(BaseModel):
     status_code=201,
     responses=problem_responses(400, 401, 404, 409, 422, 429, 503),
 )
-def create_intent(body: PaymentIntentRequest, db: DbSession, kiosk: CurrentKiosk, idem: Idempotent) -> Any:
+def create_intent(
+    body: PaymentIntentRequest, kiosk: CurrentKiosk, idem: Idempotent, operator: OptionalOperatorSession
+) -> Any:
     """Reserve invoices for one payment (`client_txn_id`) for `ttl_s` seconds, before the card moves."""
     now = idem.now
+    # The desk reserves what a person search showed, after the librarian checked an ID.
+    by_operator = operator_may_reserve(operator, kiosk)
 
     def reserve(s: Session) -> tuple[int, BaseModel]:
         try:
-            return payments.create_intent(s, kiosk, body, now)
+            return payments.create_intent(s, kiosk, body, now, by_operator=by_operator)
         except payments.CheckFailed as exc:
             # Counted in the transaction that decided it, so concurrent guesses cannot all pass;
             # the refusal is stored and replayed like any other answer.

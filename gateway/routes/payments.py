@@ -1,4 +1,4 @@
-"""`POST /api/v1/payments`: posting an approved payment."""
+"""`POST /api/v1/payments`: posting an approved payment (cash only on an operator's behalf)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from common.schema import API_PREFIX, Payment, PaymentRequest
-from gateway.deps import CurrentKiosk, Idempotent
+from gateway.deps import CurrentKiosk, DbSession, Idempotent, OperatorLimits, OperatorSessionToken
 from gateway.problems import problem_responses
-from gateway.services import payments
+from gateway.services import operator_payments
 
 router = APIRouter(prefix=API_PREFIX, tags=["payments"])
 
@@ -18,11 +18,19 @@ router = APIRouter(prefix=API_PREFIX, tags=["payments"])
     "/payments",
     response_model=Payment,
     status_code=201,
-    responses=problem_responses(400, 401, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 409, 422, 503),
 )
-def post_payment(body: PaymentRequest, kiosk: CurrentKiosk, idem: Idempotent) -> Any:
+def post_payment(body: PaymentRequest, db: DbSession, kiosk: CurrentKiosk, idem: Idempotent,
+                 policy: OperatorLimits, operator_session: OperatorSessionToken = None) -> Any:
     """Post an approved payment. Never refused for a business reason: conflicts become credit.
 
-    The same `client_txn_id` always answers the same payment (200), whatever the key.
+    The same `client_txn_id` always answers the same payment (200), whatever the key. `"method":
+    "cash"` needs `X-Operator-Session` of a session open now or when the cash was taken (403
+    without it, 401 when it is not valid); docs/architecture.md, "Operators".
     """
-    return idem.run(body, lambda s: payments.post_once(s, kiosk, body, idem.now))
+    operator = None
+    if body.method == "cash" or operator_session:
+        # Decided before the Idempotency-Key is claimed, so a refusal is never stored and replayed.
+        with db.begin():
+            operator = operator_payments.authorise(db, kiosk, body, operator_session, idem.now, policy)
+    return idem.run(body, lambda s: operator_payments.post(s, kiosk, body, idem.now, operator))

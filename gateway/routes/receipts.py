@@ -7,6 +7,8 @@ it is served without a visit language; its texts come from the catalogs (gateway
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from collections.abc import Mapping
 
@@ -17,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from common.i18n import N_, gettext
 from common.schema import API_PREFIX
 from common.signing import VerificationError, demo_keys_dir, load_public_keys, public_pem, verify
+from gateway.services.kiosks import RegisteredKeys
 
 # English msgids (gateway.po); the page shows Latvian and English together, because it is opened
 # from a QR code with no visit language.
@@ -57,31 +60,59 @@ def _reason(code: str) -> str:
     return _both(_REASON_TEXT[code]) if code in _REASON_TEXT else code
 
 
+_STYLE = ("body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;font-size:1.1em}"
+          ".ok{color:#0a5d1a}.bad{color:#a00000}.demo{background:#ffe9a8;padding:.5em}"
+          "th{text-align:left;padding-right:1em}")
+# The page runs no script and loads nothing: only its own inline style (by hash) is allowed, it
+# cannot be framed, and the browser may not guess another content type (docs/architecture.md,
+# "Receipts").
+_SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode("ascii")
+    + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def _page(body: str, status: int) -> HTMLResponse:
     doc = (
         "<!doctype html><html lang=\"lv\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{html.escape(_t('title'))}</title>"
-        "<style>body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;font-size:1.1em}"
-        ".ok{color:#0a5d1a}.bad{color:#a00000}.demo{background:#ffe9a8;padding:.5em}"
-        "th{text-align:left;padding-right:1em}</style></head><body>"
+        f"<style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(_t('title'))}</h1>{body}</body></html>"
     )
-    return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(doc, status_code=status, headers=_SECURITY_HEADERS)
 
 
-def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, demo: bool = False) -> APIRouter:
+def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, demo: bool = False,
+                 server_keys: Mapping[str, Ed25519PublicKey] | None = None) -> APIRouter:
     """`public_keys`: kid -> key of every kiosk (old ones kept). `demo`: also trust the demo keys
-    (the embedded demo gateway); demo-signed receipts are then shown, marked DEMO."""
-    keys: dict[str, Ed25519PublicKey] = dict(public_keys or {})
-    if demo:
-        keys.update(load_public_keys(demo_keys_dir()))
+    (the embedded demo gateway); demo-signed receipts are then shown, marked DEMO. `server_keys`:
+    the gateway's own keys, the only ones whose countersignature the page accepts (none: no
+    countersigned receipt is shown as valid)."""
+    server: dict[str, Ed25519PublicKey] = dict(server_keys or {})
+    keys: Mapping[str, Ed25519PublicKey]
+    if isinstance(public_keys, RegisteredKeys):
+        keys = public_keys  # a live view of the database's keys; create_app put the demo keys in it
+    else:
+        keys = dict(public_keys or {})
+        if demo:
+            keys.update(load_public_keys(demo_keys_dir()))
     router = APIRouter(tags=["receipt verification"])
 
-    @router.get("/r/{payload}", response_class=HTMLResponse, summary="Verification page for a receipt QR")
+    @router.get("/r/{payload}", response_class=HTMLResponse, summary="Verification page for a receipt QR",
+                responses={400: {"description": "The receipt is not valid", "content": {"text/html": {}}},
+                           404: {"description": "Signed with an unknown key", "content": {"text/html": {}}}})
     def verification_page(payload: str) -> HTMLResponse:
         try:
-            rec = verify(payload, keys, allow_demo=demo)
+            rec = verify(payload, keys, allow_demo=demo, server_keys=server)
+            owner = keys.owner(rec.kid) if isinstance(keys, RegisteredKeys) else None
+            if owner is not None and owner != rec.kiosk_id:
+                # A registered key signs only its own kiosk's receipts (docs/architecture.md, "Operations").
+                raise VerificationError("unknown-key", rec.kid)
         except VerificationError as exc:
             reason = _reason(exc.reason)
             return _page(f"<p class=\"bad\"><strong>{html.escape(_t('invalid'))}</strong></p>"
@@ -91,7 +122,8 @@ def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, d
             (_t("receipt"), rec.receipt_no), (_t("kiosk"), rec.kiosk_id),
             (_t("time"), rec.time.strftime("%Y-%m-%d %H:%M:%S")), (_t("total"), euros),
             (_t("method"), _t("card") if rec.method == "C" else _t("cash")),
-            (_t("code"), rec.short_code),
+            # Today's code and the one receipts printed before the look-alike-free alphabet carry.
+            (_t("code"), " / ".join(rec.codes)),
         ]
         table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
         demo_note = f"<p class=\"demo\">{html.escape(_t('demo'))}</p>" if rec.demo else ""
@@ -101,9 +133,10 @@ def build_router(public_keys: Mapping[str, Ed25519PublicKey] | None = None, *, d
     @router.get(f"{API_PREFIX}/receipt-keys", summary="Published public keys for receipt signatures")
     def receipt_keys() -> dict[str, list[dict[str, object]]]:
         return {"keys": [
-            {"kid": kid, "alg": "Ed25519", "demo": kid.startswith("demo-"),
+            {"kid": kid, "alg": "Ed25519", "demo": kid.startswith("demo-"), "role": role,
              "public_key_pem": public_pem(key).decode("ascii")}
-            for kid, key in sorted(keys.items())
+            for role, ring in (("kiosk", keys), ("server", server))
+            for kid, key in sorted(ring.items())
         ]}
 
     return router

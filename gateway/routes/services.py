@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from common.schema import API_PREFIX
 from gateway.deps import ApplicationsConfig, CurrentKiosk
+from gateway.problems import problem_responses
 from gateway.schemas import Catalogue
 from gateway.services import applications
 
@@ -20,7 +21,7 @@ def list_services(kiosk: CurrentKiosk, cfg: ApplicationsConfig) -> Catalogue:
     return applications.catalogue(cfg)
 
 
-@router.get("/services/{code}/form")
+@router.get("/services/{code}/form", responses=problem_responses(404))
 def get_form(code: str, kiosk: CurrentKiosk, cfg: ApplicationsConfig) -> Any:
     """The KF1 definition and its compiled JSON Schema 2020-12 (for `answers`)."""
     return applications.form_document(cfg, code)

@@ -9,24 +9,27 @@ they are gap-free per committed year.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common import csv_safe
 from common.clock import RIGA
 from common.forms.schema import SubmissionProblem, check_submission, compile_schema
+from common.operator_schema import IdentityConfirmationRequest
 from common.schema import ErrorCode
 from gateway.models import ApplicationRow, Kiosk, RegistrationCounter
 from gateway.problems import ProblemError
-from gateway.schemas import ApplicationReceipt, ApplicationRequest, Catalogue, ConfirmationRequest
+from gateway.schemas import ApplicationReceipt, ApplicationRequest, Catalogue
+from gateway.services.operator_sessions import OperatorContext
+from gateway.services.operators import record_event
 from gateway.settings import ApplicationsSettings, local_date
 
 
@@ -65,28 +68,40 @@ def _receipt(row: ApplicationRow) -> ApplicationReceipt:
         service_code=row.service_code, department=row.department, received_at=row.created_at)
 
 
+# How far ahead of the gateway's clock a kiosk's `submitted_at` may be.
+CLOCK_SKEW = timedelta(days=1)
+
+
 def _validation(errors: list[SubmissionProblem]) -> ProblemError:
     return ProblemError(ErrorCode.VALIDATION_ERROR, errors=[e.to_problem() for e in errors])
 
 
-def register_application(s: Session, cfg: ApplicationsSettings, kiosk: Kiosk,
-                         body: ApplicationRequest, now: datetime) -> tuple[int, ApplicationReceipt]:
-    """(201, the new application's receipt), or (200, the one this kiosk already sent)."""
+def register_application(s: Session, cfg: ApplicationsSettings, kiosk: Kiosk, body: ApplicationRequest,
+                         now: datetime, operator: OperatorContext | None = None) -> tuple[int, ApplicationReceipt]:
+    """(201, the new application's receipt), or (200, the one this kiosk already sent).
+
+    An identity claim counts only with an operator session: `librarian_checked_id` sent on an
+    operator's behalf (the librarian checked the ID at the desk); a kiosk's claim alone leaves the
+    application `awaiting_identity` (docs/architecture.md, "Operators").
+    """
     existing = s.execute(select(ApplicationRow).where(
         ApplicationRow.kiosk_id == kiosk.id,
         ApplicationRow.client_application_id == body.client_application_id)).scalar_one_or_none()
     if existing is not None:
         return 200, _receipt(existing)
+    if body.submitted_at > now + CLOCK_SKEW:
+        # A kiosk's clock may run a little fast, not days (docs/architecture.md, "API rules").
+        raise _validation([SubmissionProblem("/submitted_at", "datetime-in-future", {})])
     form = cfg.forms.get(body.service_code)
     if form is None:
         raise _validation([SubmissionProblem("/service_code", "unknown_service", {})])
     errors = check_submission(form, body.answers, today=local_date(now))
     if errors:
         raise _validation(errors)
-    claim = body.identity.assurance
-    satisfied = not form.needs_identity or (
-        claim in form.identity.allowed and claim != "none"
-        and (claim != "librarian_checked_id" or bool(body.identity.operator_id)))
+    checked = (operator is not None and body.identity.assurance == "librarian_checked_id"
+               and "librarian_checked_id" in form.identity.allowed)
+    claim = "librarian_checked_id" if checked else "none"
+    satisfied = not form.needs_identity or checked
     subject = next((v for f in form.fields() if f.datatype == "personal_code"
                     and isinstance(v := body.answers.get(f.code), str)), None)
     row = ApplicationRow(
@@ -99,26 +114,35 @@ def register_application(s: Session, cfg: ApplicationsSettings, kiosk: Kiosk,
         subject_hmac=cfg.subject_hmac(subject) if subject else None,
         submitted_at=body.submitted_at, created_at=now,
         confirmed_at=now if satisfied and form.needs_identity else None,
-        confirmed_by=body.identity.operator_id if satisfied and form.needs_identity else None)
+        confirmed_by=operator.name if checked and operator is not None and form.needs_identity else None)
     s.add(row)
     s.flush()
+    if checked and operator is not None:
+        record_event(s, "identity-checked", now, operator_id=operator.operator_id, kiosk_id=kiosk.id,
+                     detail=row.registration_no)
     return 201, _receipt(row)
 
 
-def confirm_application(s: Session, kiosk: Kiosk, body: ConfirmationRequest,
+def confirm_application(s: Session, operator: OperatorContext, body: IdentityConfirmationRequest,
                         now: datetime) -> tuple[int, ApplicationReceipt]:
-    """A librarian checked the applicant: `awaiting_identity` -> `received` (again: no change)."""
+    """A librarian checked the applicant: `awaiting_identity` -> `received` (again: no change).
+
+    Only an operator of the application's location confirms it (403 otherwise); the session's
+    operator is recorded, whatever `operator_id` the body names.
+    """
     row = s.execute(select(ApplicationRow).where(
-        ApplicationRow.registration_no == body.registration_no,
-        # A kiosk (for now the operator's credential) confirms only its own location's papers.
-        ApplicationRow.location_code == kiosk.location_code)).scalar_one_or_none()
+        ApplicationRow.registration_no == body.registration_no)).scalar_one_or_none()
     if row is None:
         raise ProblemError(ErrorCode.NOT_FOUND)
+    if row.location_code != operator.location_code:
+        raise ProblemError(ErrorCode.OPERATOR_FORBIDDEN)
     if row.status == "awaiting_identity":
         row.status = "received"
         row.identity_assurance = "librarian_checked_id"
         row.confirmed_at = now
-        row.confirmed_by = body.operator_id
+        row.confirmed_by = operator.name
+        record_event(s, "identity-confirmed", now, operator_id=operator.operator_id, kiosk_id=operator.kiosk_id,
+                     detail=f"{row.registration_no} {body.id_document or ''}".strip())
     return 200, _receipt(row)
 
 
@@ -142,7 +166,8 @@ def export_csv(s: Session, cfg: ApplicationsSettings, out: TextIO, *, status: st
         q = q.where(ApplicationRow.status == status)
     if department:
         q = q.where(ApplicationRow.department == department)
-    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    # Cells that a spreadsheet would run as formulas are neutralised (common/csv_safe.py).
+    w = csv_safe.writer(out, delimiter=delimiter)
     w.writerow(CSV_COLUMNS)
     n = 0
     for row in s.execute(q).scalars():

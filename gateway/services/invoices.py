@@ -16,8 +16,9 @@ from common.schema import (
     InvoiceSearchRequest,
     InvoiceStatus,
     InvoiceView,
+    LastPaymentView,
 )
-from gateway.models import Invoice
+from gateway.models import Allocation, Invoice, Kiosk, Location, PaymentRow
 from gateway.problems import ProblemError
 from gateway.services import check_limits
 from gateway.settings import local_date
@@ -140,4 +141,23 @@ def search(session: Session, kiosk_id: str, notice: str, check: str, now: dateti
         check_limits.record_failure(session, kiosk_id, now, notice)
         return None
     check_limits.record_find(session, kiosk_id, inv.id, now)
-    return invoice_view(inv, local_date(now))
+    view = invoice_view(inv, local_date(now))
+    if view.status == "paid":
+        view = view.model_copy(update={"last_payment": last_payment(session, inv.id)})
+    return view
+
+
+def last_payment(session: Session, invoice_id: str) -> LastPaymentView | None:
+    """When and where the invoice was last paid at a kiosk or a desk, and that receipt's number,
+    so the resident who finds it paid is told more than "already paid" (issue 13). None when it
+    was paid otherwise (a bank transfer)."""
+    row = session.execute(
+        select(PaymentRow.approved_at, PaymentRow.receipt_no, Location.name)
+        .join(Allocation, Allocation.payment_id == PaymentRow.id)
+        .join(Kiosk, Kiosk.id == PaymentRow.kiosk_id)
+        .join(Location, Location.code == Kiosk.location_code)
+        .where(Allocation.invoice_id == invoice_id)
+        .order_by(PaymentRow.approved_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return LastPaymentView(paid_at=row.approved_at, place=row.name, receipt_no=row.receipt_no)

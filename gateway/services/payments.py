@@ -152,7 +152,7 @@ def _check_of(idx: int, item: IntentItemIn) -> str:
 
 
 def create_intent(
-    session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime
+    session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime, *, by_operator: bool = False
 ) -> tuple[int, PaymentIntent]:
     """Reserve the items' invoices: (201, new), or (200, the same intent asked again)."""
     existing = find_intent(session, kiosk.id, req.client_txn_id)
@@ -161,12 +161,13 @@ def create_intent(
     check_limits.check(session, kiosk.id, now, notices)
 
     # Resolve every item to an invoice id. By id: only an invoice this kiosk found with its check
-    # value (or its own intent asked again); by notice + check value: checked like a search.
+    # value, its own intent asked again, or at the desk under an operator session; by notice +
+    # check value: checked like a search.
     resolved: list[tuple[str, int]] = []
     for idx, item in enumerate(req.items):
         if item.invoice_id is not None:
             own = existing is not None and any(it.invoice_id == item.invoice_id for it in existing.items)
-            if not own and not check_limits.found_here(session, kiosk.id, item.invoice_id, now):
+            if not (own or by_operator or check_limits.found_here(session, kiosk.id, item.invoice_id, now)):
                 raise CheckFailed(idx, notice=None)
             resolved.append((item.invoice_id, item.amount_cents))
             continue

@@ -8,7 +8,10 @@ the privacy notice is `kiosk.flows.privacy_notice`.
 
 Identity: a form that needs `librarian_checked_id` is printed for a handwritten signature and held
 in the kiosk's journal (`awaiting_identity`); it is sent only when a librarian calls
-`confirm_identity(application_id, operator)` after checking the ID and the signature.
+`confirm_identity(application_id, operator, send=...)` after checking the ID and the signature,
+`send` submitting it on the librarian's operator session (the gateway trusts an ID check only
+there). A form the librarian took over from a resident at the desk is sent that way at once
+(`operator_send`; docs/architecture.md, "The librarian's desk").
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -41,6 +45,10 @@ class FormsApi(Protocol):
                                  idempotency_key: str) -> dict[str, Any]: ...
 
 
+# Sends (body, idempotency_key) on a signed-in librarian's session; answers the gateway's receipt.
+OperatorSend = Callable[[dict[str, Any], str], Awaitable[Any]]
+
+
 class SubmissionRejected(Exception):
     """The gateway refused the answers (a form version the kiosk does not have yet)."""
 
@@ -57,8 +65,22 @@ class SummaryLine:
 
 
 @dataclass(frozen=True)
+class SignedLine:
+    """One question on the copy a resident signs: Latvian, and the resident's language where it
+    differs ("" when the same)."""
+
+    label: str
+    value: str
+    label_own: str = ""
+    value_own: str = ""
+
+
+@dataclass(frozen=True)
 class Acknowledgement:
-    """What the application acknowledgement slip prints; no personal code, account or income."""
+    """What the application papers print. `summary` (the acknowledgement a resident may leave on
+    the counter) has no personal code, account or income; `to_sign` (only for a form that needs an
+    ID check) is the application the resident signs and hands to the librarian, so it carries every
+    answer, income too, with the personal code and account masked as on the review screen."""
 
     application_id: str  # the kiosk's own id, printed so the librarian can match the paper
     registration_no: str | None  # None until the gateway registered it
@@ -74,6 +96,8 @@ class Acknowledgement:
     summary: list[SummaryLine]
     service_notice: str
     needs_signature: bool
+    to_sign: tuple[SignedLine, ...] = ()
+    title_lv: str = ""
 
     @property
     def will_be_sent(self) -> bool:
@@ -106,6 +130,19 @@ class PendingIdentity:
     outbox_id: int
 
 
+def _lines_to_sign(form: FormDefinition, answers: dict[str, Any], lang: str) -> tuple[SignedLine, ...]:
+    """Every question asked on the resident's path, Latvian first (the application is to a Latvian
+    municipality); a question left empty shows a dash, so nothing can be added after signing."""
+    lines = []
+    for f in applicable_fields(form, answers):
+        value = answers.get(f.code)
+        label, shown = f.label.get("lv"), display_value(f, value, "lv")
+        label_own, shown_own = f.label.get(lang), display_value(f, value, lang)
+        lines.append(SignedLine(label, shown, label_own if label_own != label else "",
+                                shown_own if shown_own != shown else ""))
+    return tuple(lines)
+
+
 def _local(dt: datetime) -> str:
     return dt.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
 
@@ -123,6 +160,8 @@ class ApplicationService:
         self.clock = clock or SystemClock()
         self.receipts: dict[str, dict[str, Any]] = {}  # application_id -> gateway receipt
         self._send_lock = asyncio.Lock()
+        # The desk's sender while a librarian has taken over the visit (kiosk.desk), else None.
+        self.operator_send: Callable[[], OperatorSend | None] = lambda: None
 
     # -- building the request --------------------------------------------------------------
     def _body(self, form: FormDefinition, answers: dict[str, Any], lang: str,
@@ -146,7 +185,9 @@ class ApplicationService:
             created_at=now, local_date=_local(now), location=self.location,
             kiosk_id=self.kiosk_id, department=form.department, summary=summary,
             service_notice=form.service_notice.get(lang),
-            needs_signature=form.needs_identity)
+            needs_signature=form.needs_identity,
+            to_sign=_lines_to_sign(form, answers, lang) if form.needs_identity else (),
+            title_lv=form.title.get("lv"))
 
     # -- submitting ------------------------------------------------------------------------
     async def submit(self, form: FormDefinition, answers: dict[str, Any],
@@ -159,6 +200,15 @@ class ApplicationService:
             hold = {"request": body, "title": form.title.model_dump()}
             await asyncio.to_thread(self.journal.outbox_put, KIND_HOLD,
                                     f"hold:{application_id}", hold)
+            send = self.operator_send()
+            if send is not None:  # the librarian filling it in checks the ID: sent now
+                try:
+                    sent = await self.confirm_identity(application_id, "", send=send)
+                except Exception as exc:
+                    log.warning("held for the review queue: %s", getattr(exc, "code", exc))
+                else:
+                    return self.acknowledgement(form, answers, lang, application_id, now,
+                                                "received", sent.get("registration_no"))
             return self.acknowledgement(form, answers, lang, application_id, now,
                                         "awaiting_identity", None)
         key = str(uuid.uuid4())
@@ -216,21 +266,25 @@ class ApplicationService:
                                 title=i.body["title"].get("lv", ""), created_at=i.created_at,
                                 outbox_id=i.id) for i in items]
 
-    async def confirm_identity(self, application_id: str, operator: str) -> dict[str, Any] | None:
-        """The librarian checked the ID and the signature: send the held application now.
+    async def confirm_identity(self, application_id: str, operator: str, *,
+                               send: OperatorSend) -> dict[str, Any]:
+        """The librarian checked the ID and the signature: send the held application now, on
+        their operator session (`send`), which the gateway answers `received`.
 
-        Returns the gateway's receipt (with `registration_no`), or None if it is queued because
-        the gateway is down (flush_outbox sends it later). Unknown id: KeyError.
+        The held item stays in the journal until the gateway answered, so a failure (raised)
+        leaves it in the review queue; the key is the same for the same application, so a retry
+        is never a second application. Unknown id: KeyError.
         """
         held = next((i for i in await asyncio.to_thread(self.journal.outbox_pending, KIND_HOLD)
                      if i.body["request"]["client_application_id"] == application_id), None)
         if held is None:
             raise KeyError(application_id)
         body = dict(held.body["request"])
-        body["identity"] = {"assurance": "librarian_checked_id", "operator_id": operator}
-        # Same key for the same held application: a crash between these two writes and a second
-        # confirmation cannot queue it twice (outbox_put ignores a repeated key).
+        body["identity"] = ({"assurance": "librarian_checked_id", "operator_id": operator}
+                            if operator else {"assurance": "librarian_checked_id"})
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kac-application:{application_id}"))
-        item_id = await asyncio.to_thread(self.journal.outbox_put, KIND_SEND, key, body)
+        answer = await send(body, key)
+        receipt = answer.model_dump(mode="json") if hasattr(answer, "model_dump") else dict(answer)
         await asyncio.to_thread(self.journal.outbox_done, held.id)
-        return await self._send(item_id, key, body)
+        self.receipts[application_id] = receipt
+        return receipt

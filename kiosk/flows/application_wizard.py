@@ -16,6 +16,7 @@ from common.forms.routing import applicable_fields, next_step_id, path, visible_
 from common.forms.validate import AnswerCheck, validate_answer
 from kiosk.flows.application_flow import Acknowledgement, ApplicationService, SubmissionRejected
 from kiosk.flows.privacy_notice import DataController, privacy_notice
+from kiosk.flows.wizard_pages import page_position
 
 # "steps": show `current_step`; "review"; "dead_end": the routing ended on an information-only
 # step (show it, no submit); "submitting"; "done": `acknowledgement` is set.
@@ -77,15 +78,15 @@ class ApplicationWizard:
         pos = ids.index(self.step_id) if self.step_id in ids else len(self.history)
         return pos / (len(ids) + 1)  # +1: the review is the last screen
 
-    def step_position(self) -> tuple[int, int]:
-        """(index of the current step on the path, screens in all with the review)."""
-        ids = [s.id for s in self.path()]
-        return (ids.index(self.step_id) if self.step_id in ids else 0), len(ids) + 1
+    def page_position(self, field_index: int) -> tuple[int, int]:
+        """(page number from 1, pages in all) while the step's fields are shown one at a time;
+        the total never grows as the resident answers (kiosk.flows.wizard_pages)."""
+        return page_position(self.form, self.history, self.step_id, field_index, self.answers)
 
-    def progress_at(self, field_index: int, field_count: int) -> float:
-        """The progress bar while the step's fields are shown one at a time."""
-        pos, total = self.step_position()
-        return (pos + field_index / max(field_count, 1)) / total
+    def progress_at(self, field_index: int) -> float:
+        """The progress bar: the share of pages before this one."""
+        n, total = self.page_position(field_index)
+        return (n - 1) / max(total, 1)
 
     @property
     def can_go_back(self) -> bool:

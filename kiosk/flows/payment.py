@@ -22,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import date
 
 from common.clock import Clock
 from kiosk.cart import Cart
+from kiosk.flows.cash import CashPayment
 from kiosk.flows.payment_result import (
     MESSAGES,
     PaymentPhase,
@@ -102,12 +104,16 @@ class CardPayment:
                    for e in await self.journal.unfinished())
 
     # -- the payment ---------------------------------------------------------------------------
-    async def pay(self, cart: Cart, *, lang: str) -> PaymentResult:
-        """Pay the cart by card. A second call while one runs joins it: never a second payment."""
+    async def pay(self, cart: Cart, *, lang: str,
+                  operator_session: str | None = None) -> PaymentResult:
+        """Pay the cart by card. A second call while one runs joins it: never a second payment.
+        operator_session: paid at the librarian's desk, whose person search found the invoices
+        (the gateway lets an operator reserve them by id; docs/architecture.md, "Operators")."""
         if self._current is not None and not self._current.done():
             return await asyncio.shield(self._current)
         self._cancel_requested = False
-        self._current = asyncio.get_running_loop().create_task(self._pay(cart, lang))
+        self._current = asyncio.get_running_loop().create_task(
+            self._pay(cart, lang, operator_session))
         return await asyncio.shield(self._current)
 
     def cancel(self) -> None:
@@ -131,14 +137,15 @@ class CardPayment:
                 return
             await asyncio.sleep(0.05)
 
-    async def _pay(self, cart: Cart, lang: str) -> PaymentResult:
+    async def _pay(self, cart: Cart, lang: str, operator_session: str | None) -> PaymentResult:
         async with self.recovery.lock:
             try:
-                return await self._pay_locked(cart, lang)
+                return await self._pay_locked(cart, lang, operator_session)
             finally:
                 self._set_phase(PaymentPhase.DONE)
 
-    async def _pay_locked(self, cart: Cart, lang: str) -> PaymentResult:
+    async def _pay_locked(self, cart: Cart, lang: str,
+                          operator_session: str | None = None) -> PaymentResult:
         if not cart.lines or cart.total_cents <= 0:
             return PaymentResult(Verdict.REFUSED, "cart-empty")
         self._set_phase(PaymentPhase.CHECKING)
@@ -157,7 +164,8 @@ class CardPayment:
         try:
             intent = await self.gateway.create_intent(
                 txn, [(ln["invoice_id"], ln["amount_cents"]) for ln in lines],
-                idempotency_key=f"{txn}:intent", ttl_s=self.timings.reservation_ttl_s)
+                idempotency_key=f"{txn}:intent", ttl_s=self.timings.reservation_ttl_s,
+                **({"operator_session": operator_session} if operator_session else {}))
         except Exception as exc:
             code = getattr(exc, "code", "gateway-unavailable")
             if code == "gateway-unreachable":
@@ -222,7 +230,8 @@ class CardPayment:
         if not printed:
             code = "print-failed"
         return PaymentResult(Verdict.PAID, code, client_txn_id=txn, receipt_no=entry.receipt_no,
-                             printed=printed, awaiting_confirmation=not posted, outcome=outcome)
+                             amount_cents=entry.amount_cents, printed=printed,
+                             awaiting_confirmation=not posted, outcome=outcome)
 
 
 class PaymentService:
@@ -241,6 +250,9 @@ class PaymentService:
                                         timings=timings, lock=asyncio.Lock())
         self.card = CardPayment(records, gateway, terminal, self.posting, self.desk,
                                 self.recovery, timings=timings, on_phase=on_phase)
+        # Cash at the librarian's desk: the same journal, outbox, receipts and lock, no terminal.
+        self.cash = CashPayment(records, gateway, self.posting, self.desk, self.recovery,
+                                timings=timings)
 
     # Ports swapped at run time (tests, support) reach every part that talks to them.
     @property
@@ -249,7 +261,7 @@ class PaymentService:
 
     @gateway.setter
     def gateway(self, gateway: GatewayClient) -> None:
-        self.card.gateway = self.posting.gateway = gateway
+        self.card.gateway = self.posting.gateway = self.cash.gateway = gateway
 
     @property
     def receipts(self) -> ReceiptPort:
@@ -271,8 +283,9 @@ class PaymentService:
     async def preflight(self) -> str | None:
         return await self.card.preflight()
 
-    async def pay(self, cart: Cart, *, lang: str) -> PaymentResult:
-        return await self.card.pay(cart, lang=lang)
+    async def pay(self, cart: Cart, *, lang: str,
+                  operator_session: str | None = None) -> PaymentResult:
+        return await self.card.pay(cart, lang=lang, operator_session=operator_session)
 
     def cancel(self) -> None:
         self.card.cancel()
@@ -280,6 +293,12 @@ class PaymentService:
     # -- paper and later resolution (screens) --------------------------------------------------
     async def reprint(self, client_txn_id: str, *, lang: str = "lv") -> bool:
         return await self.desk.reprint(client_txn_id, lang=lang)
+
+    async def own_receipt(self, receipt_no: str, day: date) -> str | None:
+        """The payment (client_txn_id) behind a receipt this kiosk printed that day, or None: an
+        invoice found already paid offers its receipt again only when it came from here."""
+        entry = await self.desk.receipt_of_day(receipt_no, day)
+        return entry.client_txn_id if entry is not None and entry.receipt_no == receipt_no else None
 
     async def resolve_reference(self, reference_code: str, *, lang: str) -> PaymentResult | None:
         return await self.recovery.resolve_reference(reference_code, lang=lang)

@@ -61,6 +61,7 @@ class PaymentResult:
     code: str  # message / reason code
     client_txn_id: str | None = None
     receipt_no: str | None = None
+    amount_cents: int | None = None  # what was paid: the outcome screen says it aloud too
     reference_code: str | None = None
     printed: bool = False
     awaiting_confirmation: bool = False

@@ -14,13 +14,14 @@ states").
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from common.clock import Clock
 from common.schema import AllocationIn, PaymentRequest, TerminalRef
-from kiosk.gateway_client import GatewayClient, GatewayError
+from kiosk.gateway_client import GatewayClient, GatewayError, GatewayRetryable
 from kiosk.journal import AsyncJournal, MoneyState, OutboxItem, PaymentEntry
 from kiosk.terminal.base import TerminalOutcome
 
@@ -29,6 +30,10 @@ M = MoneyState
 
 PAYMENT, RELEASE = "payment", "intent-release"
 DEFAULT_MAX_ATTEMPTS = 50
+# A cash posting waits for a librarian's session (kiosk.flows.cash): without one, or with one the
+# gateway no longer accepts, it stays queued rather than going to review.
+NO_OPERATOR_SESSION = "operator-session-required"
+_SESSION_REFUSED = frozenset({401, 403})
 
 
 def posting_key(client_txn_id: str) -> str:
@@ -61,6 +66,8 @@ class PostingOutbox:
         self.clock = clock
         self.terminal_id = terminal_id
         self.max_attempts = max_attempts
+        # The desk's current operator session (kiosk.desk): cash is posted only on its behalf.
+        self.operator_session: Callable[[], str | None] = lambda: None
 
     # -- after the terminal approved -----------------------------------------------------------
     async def mark_approved(self, txn: str) -> None:
@@ -136,16 +143,25 @@ class PostingOutbox:
     async def _send(self, item: OutboxItem) -> None:
         if item.kind == PAYMENT:
             req = PaymentRequest.model_validate(item.body)
+            session: dict[str, str] = {}
+            if req.method == "cash":
+                token = self.operator_session()
+                if not token:
+                    raise GatewayRetryable(NO_OPERATOR_SESSION, 0, True)
+                session["operator_session"] = token
             await self.gateway.post_payment(
                 req.client_txn_id, method=req.method, amount_cents=req.amount_cents,
                 approved_at=req.approved_at, allocations=req.allocations,
-                terminal=req.terminal, receipt_no=req.receipt_no, idempotency_key=item.key)
+                terminal=req.terminal, receipt_no=req.receipt_no, idempotency_key=item.key,
+                **session)
         else:
             await self.gateway.release_intent(item.body.get("client_txn_id", ""),
                                               idempotency_key=item.key)
 
     async def _failed(self, item: OutboxItem, exc: Exception) -> None:
         code, final = failure_of(exc)
+        if item.body.get("method") == "cash" and getattr(exc, "status", 0) in _SESSION_REFUSED:
+            final = False  # the session ended or is not this location's: wait for another one
         if item.kind == RELEASE and code == "intent-not-found":
             # The kiosk stopped before the reservation was made: nothing to release.
             await self.journal.outbox_done(item.id)

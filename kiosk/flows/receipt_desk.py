@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Protocol
 
+from common.clock import RIGA
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry, ReceiptState
 from printer.status import PrinterHealth
 
@@ -25,12 +27,26 @@ class ReceiptPort(Protocol):
     async def health(self) -> PrinterHealth: ...
 
     async def print_payment(self, entry: PaymentEntry, *, lang: str, duplicate: bool,
-                            awaiting_confirmation: bool) -> None:
-        """Print the payment confirmation; raise on failure (the job stays in the spool)."""
+                            awaiting_confirmation: bool, open_drawer: bool = False) -> None:
+        """Print the payment confirmation; raise on failure (the job stays in the spool).
+        open_drawer: a cash payment's first print kicks the drawer open (never a copy)."""
 
     async def print_unknown(self, entry: PaymentEntry, *, lang: str) -> None: ...
 
     async def print_not_charged(self, entry: PaymentEntry, *, lang: str) -> None: ...
+
+
+def approved_day(entry: PaymentEntry) -> date:
+    """The local (Europe/Riga) day the money was taken: the approval time the receipt shows."""
+    approved = entry.data.get("approved_at")
+    when = datetime.fromisoformat(approved) if approved else entry.created_at
+    return when.astimezone(RIGA).date()
+
+
+def receipt_seq(receipt_no: str) -> int | None:
+    """The running number of `<kiosk-id>.<generation>-<seq>` (what the librarian types)."""
+    tail = receipt_no.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 class ReceiptDesk:
@@ -41,13 +57,17 @@ class ReceiptDesk:
     async def printer_health(self) -> PrinterHealth:
         return await self.receipts.health()
 
-    async def print_receipt(self, entry: PaymentEntry, *, lang: str, duplicate: bool) -> bool:
+    async def print_receipt(self, entry: PaymentEntry, *, lang: str, duplicate: bool,
+                            open_drawer: bool = False) -> bool:
         txn = entry.client_txn_id
         entry = await self.journal.set_receipt_state(txn, R.PRINT_SENT)
+        # Only the cash desk's own print opens the drawer: a DUBLIKĀTS or a print finished by
+        # recovery (perhaps with nobody at the desk) never does.
+        drawer = {"open_drawer": True} if open_drawer and entry.method == "cash" else {}
         try:
             await self.receipts.print_payment(
                 entry, lang=lang, duplicate=duplicate,
-                awaiting_confirmation=entry.money_state is not M.POSTED)
+                awaiting_confirmation=entry.money_state is not M.POSTED, **drawer)
         except Exception as exc:
             log.warning("receipt %s not printed: %s", entry.receipt_no, exc)
             await self.journal.set_receipt_state(txn, R.PRINT_FAILED,
@@ -63,6 +83,20 @@ class ReceiptDesk:
             return False
         duplicate = entry.receipt_state is not R.PRINT_FAILED or entry.print_count > 0
         return await self.print_receipt(entry, lang=lang, duplicate=duplicate)
+
+    async def receipt_of_day(self, number: str, day: date) -> PaymentEntry | None:
+        """The day's receipt by its number as typed: the whole number or its running number
+        (the digits after the last "-"); the newest one when a re-provisioned kiosk repeats it."""
+        typed = number.strip()
+        seq = receipt_seq(typed)
+        found = None
+        for entry in await self.journal.payments():
+            if not entry.receipt_no or not entry.owes_receipt or approved_day(entry) != day:
+                continue
+            if entry.receipt_no == typed or (seq is not None
+                                             and receipt_seq(entry.receipt_no) == seq):
+                found = entry
+        return found
 
     async def finish(self, entry: PaymentEntry, *, lang: str) -> None:
         """Recovery: print the receipt a restart found unprinted or interrupted."""

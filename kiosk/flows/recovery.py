@@ -109,7 +109,8 @@ class PaymentRecovery:
             printed = await self.desk.print_receipt(entry, lang=lang,
                                                     duplicate=entry.print_count > 0)
             return PaymentResult(Verdict.PAID, "paid" if printed else "print-failed",
-                                 client_txn_id=txn, receipt_no=entry.receipt_no, printed=printed)
+                                 client_txn_id=txn, receipt_no=entry.receipt_no,
+                                 amount_cents=entry.amount_cents, printed=printed)
         if entry.money_state in (M.VOID, M.REVERSED):
             printed = await self.desk.print_not_charged(entry, lang=lang)
             return PaymentResult(Verdict.NOT_PAID, "not_charged", client_txn_id=txn,

@@ -50,8 +50,3 @@ class FormsApiClient(GatewayHttp):
         """The ApplicationReceipt: application_id, registration_no, status, received_at, ..."""
         return await self._call("POST", "/applications", body, idempotency_key)
 
-    async def confirm_application(self, registration_no: str, operator_id: str, *,
-                                  idempotency_key: str) -> dict[str, Any]:
-        return await self._call("POST", "/application-confirmations",
-                                {"registration_no": registration_no, "operator_id": operator_id},
-                                idempotency_key)

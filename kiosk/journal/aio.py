@@ -88,6 +88,16 @@ class AsyncJournal:
                               reason: str) -> PaymentEntry:
         return await self._off_loop(self.sync.give_up_posting, client_txn_id, item_id, reason)
 
+    # -- audit ---------------------------------------------------------------------------------
+    async def log_event(self, track: str, state: str, *, note: str = "",
+                        client_txn_id: str | None = None) -> None:
+        """An audit line for a person's action (the librarian's desk, a resolution by hand)."""
+        await self._off_loop(self.sync.log_event, track, state, note=note,
+                             client_txn_id=client_txn_id)
+
+    async def events(self, client_txn_id: str | None = None) -> list[dict[str, Any]]:
+        return await self._off_loop(self.sync.events, client_txn_id)
+
     # -- housekeeping --------------------------------------------------------------------------
     async def purge_personal_data(self, retention_days: int) -> int:
         return await self._off_loop(self.sync.purge_personal_data, retention_days)

@@ -140,7 +140,10 @@ class TerminalDriver(Protocol):
     """
 
     async def pay(self, service_id: str, amount_cents: int, *, sale_txn_id: str,
-                  timeout_s: float | None = None) -> TerminalOutcome: ...
+                  timeout_s: float | None = None, language: str = "") -> TerminalOutcome:
+        """`language` (ISO 639-1): the resident's, asked of the terminal for its display and
+        receipt lines where the protocol allows; "" leaves the terminal's own choice."""
+        ...
 
     async def abort(self, service_id_to_abort: str, new_service_id: str) -> None: ...
 

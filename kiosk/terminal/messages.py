@@ -94,11 +94,17 @@ def _request(category: str, service_id: str, body: dict[str, Any], *, sale_id: s
 
 
 def payment_request(service_id: str, amount_cents: int, *, sale_txn_id: str, timestamp: str,
-                    sale_id: str, poi_id: str) -> dict[str, Any]:
+                    sale_id: str, poi_id: str, language: str = "") -> dict[str, Any]:
+    transaction: dict[str, Any] = {"AmountsReq": {"Currency": CURRENCY,
+                                                  "RequestedAmount": amount(amount_cents)}}
+    if language:
+        # nexo TransactionConditions.CustomerLanguage (ISO 639-1): the terminal shows and prints
+        # its own lines in the resident's language; we never rewrite them (docs/architecture.md,
+        # "Card terminal").
+        transaction["TransactionConditions"] = {"CustomerLanguage": language}
     return _request("Payment", service_id, {
         "SaleData": {"SaleTransactionID": {"TransactionID": sale_txn_id, "TimeStamp": timestamp}},
-        "PaymentTransaction": {"AmountsReq": {"Currency": CURRENCY,
-                                              "RequestedAmount": amount(amount_cents)}},
+        "PaymentTransaction": transaction,
     }, sale_id=sale_id, poi_id=poi_id)
 
 

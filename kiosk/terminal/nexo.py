@@ -36,10 +36,11 @@ class NexoDriver:
         return hdr.get("ServiceID") == service_id
 
     async def pay(self, service_id: str, amount_cents: int, *, sale_txn_id: str,
-                  timeout_s: float | None = None) -> TerminalOutcome:
+                  timeout_s: float | None = None, language: str = "") -> TerminalOutcome:
         request = messages.payment_request(
             service_id, amount_cents, sale_txn_id=sale_txn_id,
-            timestamp=self.clock.now().isoformat(timespec="seconds"), **self._ids())
+            timestamp=self.clock.now().isoformat(timespec="seconds"), language=language,
+            **self._ids())
         base: dict[str, Any] = dict(service_id=service_id, sale_txn_id=sale_txn_id,
                                     requested_cents=amount_cents)
         try:

@@ -114,7 +114,8 @@ class TerminalService:
             await self._move(client_txn_id, M.SENT_TO_TERMINAL, service_id=sid)
             self._current, self.cancel_requested = (client_txn_id, sid), False
             try:
-                out = await self.driver.pay(sid, entry.amount_cents, sale_txn_id=client_txn_id)
+                out = await self.driver.pay(sid, entry.amount_cents, sale_txn_id=client_txn_id,
+                                            language=str(entry.data.get("lang") or ""))
             finally:
                 self._current = None
             return await self.settle(entry, sid, out, after_crash=False)

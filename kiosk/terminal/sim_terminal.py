@@ -5,7 +5,9 @@ a killed kiosk) and in-process by `SimulatorDriver` for the demo and flow tests.
 the terminal's own task, so a client that stops waiting (timeout, crash) does not stop the payment:
 TransactionStatus and Abort keep working on it, as on a real terminal.
 Reversals are kept by their SaleID + ServiceID, so TransactionStatus (MessageReference category
-"Reversal") repeats a Reversal's answer too.
+"Reversal") repeats a Reversal's answer too. Its receipt lines, like a real terminal's, carry the
+local time where it stands and its own texts in the language the request asks for
+(`kiosk.terminal.sim_receipt`); protocol TimeStamps stay UTC.
 
 Cent scenarios (when enabled): ,91 Refusal  ,92 Cancel on the terminal  ,93 Busy  ,94 partial
 approval of half  ,95 hang until aborted  ,96 approve then drop the connection  ,97 slow approval
@@ -19,12 +21,14 @@ import itertools
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from common.clock import RIGA
 from common.money import to_major
+from kiosk.terminal.sim_receipt import card_receipt, customer_language, merchant_copy, refund_receipt
 
 SERVICE_ID_RE = re.compile(r"^[0-9A-Za-z]{1,10}$")
 CATEGORIES = {"Payment", "Abort", "TransactionStatus", "Reversal", "Reconciliation", "Diagnosis"}
@@ -48,14 +52,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _line(name: str, value: str = "", key: str = "", bold: bool = False) -> dict[str, Any]:
-    fields = {k: v for k, v in (("name", name), ("value", value), ("key", key)) if v}
-    line: dict[str, Any] = {"Text": urlencode(fields, quote_via=quote), "EndOfLineFlag": True}
-    if bold:
-        line["CharacterStyle"] = "Bold"
-    return line
-
-
 @dataclass
 class SimTxn:
     sale_id: str
@@ -71,6 +67,7 @@ class SimTxn:
     poi_time: str = ""
     authorised_cents: int = 0
     reversed: bool = False
+    lang: str = "en"  # TransactionConditions.CustomerLanguage, for the terminal's own lines
 
     @property
     def done(self) -> bool:
@@ -79,8 +76,9 @@ class SimTxn:
 
 class SimTerminal:
     def __init__(self, *, poi_id: str = "SIM-POI-1", scenarios: bool = True,
-                 approve_delay_s: float = 0.0, slow_s: float = 5.0) -> None:
+                 approve_delay_s: float = 0.0, slow_s: float = 5.0, tz: tzinfo = RIGA) -> None:
         self.poi_id = poi_id
+        self.tz = tz  # where the terminal stands: its receipt lines print local time
         self.scenarios = scenarios
         self.approve_delay_s = approve_delay_s
         self.slow_s = slow_s
@@ -172,7 +170,7 @@ class SimTerminal:
                              "AdditionalResponse": "message=Terminal%20busy"},
                 "SaleData": {"SaleTransactionID": sale_txn}})
         txn = SimTxn(sale_id=hdr["SaleID"], service_id=hdr["ServiceID"], sale_txn=sale_txn,
-                     cents=cents, scenario=scenario, header=hdr)
+                     cents=cents, scenario=scenario, header=hdr, lang=customer_language(body))
         txn.answer = asyncio.get_running_loop().create_future()
         self.payments[(txn.sale_id, txn.service_id)] = txn
         self.in_flight = txn
@@ -230,24 +228,10 @@ class SimTerminal:
         self.charges += 1
         auth = f"{secrets.randbelow(1_000_000):06d}"
         major = to_major(authorised)
-        receipt = [
-            _line("", key="header1", bold=True),
-            _line("CARDHOLDER COPY", key="cardholderHeader", bold=True),
-            _line("Date", txn.poi_time[:10], "txdate"),
-            _line("Time", txn.poi_time[11:19], "txtime"),
-            _line("Card", "************3511", "pan"),
-            _line("Card type", "mc", "cardType"),
-            _line("Entry mode", "Contactless", "posEntryMode"),
-            _line("AID", "A0000000041010", "aid"),
-            _line("TID", self.poi_id, "tid"),
-            _line("Auth. code", auth, "authCode"),
-            _line("Tender", txn.poi_txn_id.split(".")[0], "txRef"),
-            _line("Reference", txn.sale_txn.get("TransactionID", ""), "mref"),
-            _line("TOTAL", f"€ {major}", "totalAmount", bold=True),
-            _line("APPROVED" if result == "Success" else "PARTIALLY APPROVED", key="approved",
-                  bold=True),
-            _line("Please retain for your records", key="retain"),
-        ]
+        receipt = card_receipt(lang=txn.lang, when=datetime.fromisoformat(txn.poi_time), tz=self.tz,
+                               poi_id=self.poi_id, auth=auth, tender=txn.poi_txn_id.split(".")[0],
+                               reference=txn.sale_txn.get("TransactionID", ""), total=str(major),
+                               partial=result != "Success")
         return {
             "Response": {"Result": result, "AdditionalResponse": urlencode({
                 "pspReference": txn.poi_txn_id.split(".")[1], "authCode": auth,
@@ -269,9 +253,8 @@ class SimTerminal:
             },
             "PaymentReceipt": [
                 {"DocumentQualifier": "CashierReceipt", "RequiredSignatureFlag": False,
-                 "OutputContent": {"OutputFormat": "Text", "OutputText": [
-                     *receipt[:1], _line("MERCHANT COPY", key="merchantTitle", bold=True),
-                     *receipt[2:]]}},
+                 "OutputContent": {"OutputFormat": "Text",
+                                   "OutputText": merchant_copy(receipt, txn.lang)}},
                 {"DocumentQualifier": "CustomerReceipt", "RequiredSignatureFlag": False,
                  "OutputContent": {"OutputFormat": "Text", "OutputText": receipt}},
             ],
@@ -362,10 +345,8 @@ class SimTerminal:
             "OriginalPOITransaction": {"POITransactionID": orig},
             "ReversedAmount": major,
             "PaymentReceipt": [{"DocumentQualifier": "CustomerReceipt", "OutputContent": {
-                "OutputFormat": "Text", "OutputText": [
-                    _line("REFUND", key="refundTitle", bold=True),
-                    _line("Card", "************3511", "pan"),
-                    _line("TOTAL", f"€ -{major}", "totalAmount", bold=True)]}}],
+                "OutputFormat": "Text", "OutputText": refund_receipt(lang=txn.lang,
+                                                                     total=str(major))}}],
         })
 
     async def _diagnosis(self, hdr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

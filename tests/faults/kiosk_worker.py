@@ -2,11 +2,16 @@
 
     python tests/faults/kiosk_worker.py CONFIG pay NOTICE CENTS RESULT_JSON
     python tests/faults/kiosk_worker.py CONFIG recover RESULT_JSON
+    python tests/faults/kiosk_worker.py CONFIG pay-cash NOTICE CHANGE_CENTS RESULT_JSON
+    python tests/faults/kiosk_worker.py CONFIG recover-desk RESULT_JSON
 
 `pay` starts the kiosk's services like the app does (start-up recovery first), searches the demo
 invoice NOTICE at the gateway, puts it in a cart for CENTS (the cents steer the simulator's outcome)
 and pays by card. `recover` is the restart: PaymentService.recover() then flush_outbox(). The
 result JSON is written only when the process gets to the end, so a killed process leaves none.
+`pay-cash` is the librarian's desk: the operator (FAULT_OPERATOR, FAULT_PIN) signs in, and the
+invoice is paid in cash, CHANGE_CENTS more handed over (kiosk.flows.cash); `recover-desk` is the
+restart with the operator signed in again, so cash left waiting for a session is posted too.
 
 Environment, besides the kiosk's own `KIOSK_CRASH_AT=<point>[,<point>]`:
 - FAULT_TRACE=<file>: every crash point the process passes is appended to the file (one a line),
@@ -58,6 +63,9 @@ def _install_trace() -> None:
     kcrash.crash_point = traced  # type: ignore[assignment]
 
 
+CASH_PART_CENTS = 1250
+
+
 async def _pay(backend: Any, notice: str, cents: int) -> dict[str, Any]:
     from gateway.demo_data import demo_invoice
     from kiosk.cart import Cart
@@ -81,6 +89,46 @@ async def _recover(backend: Any) -> dict[str, Any]:
                           for e in remaining], "flushed": sent}
 
 
+async def _desk(backend: Any) -> Any:
+    from kiosk.desk.service import desk_of
+
+    desk = desk_of(backend)
+    desk.session.pin.choose(os.environ["FAULT_OPERATOR"])
+    for digit in os.environ["FAULT_PIN"]:
+        desk.session.pin.type_digit(digit)
+    code = await desk.sign_in()
+    if code != "signed-in":
+        raise SystemExit(f"desk sign-in refused: {code}")
+    return desk
+
+
+async def _pay_cash(backend: Any, notice: str, change: int) -> dict[str, Any]:
+    from gateway.demo_data import demo_invoice
+    from kiosk.cart import Cart
+
+    await backend.start()
+    desk = await _desk(backend)
+    inv = demo_invoice(notice)
+    found = await backend.gateway.search_invoices(inv.notice_number, inv.check_value)
+    cart = Cart()
+    # Part of the invoice, as the card cases pay: the lanes' roomy invoices serve every case, and a
+    # whole-balance payment here would leave a later case an invoice already paid.
+    cart.add(found.invoices[0].model_copy(update={"due_now_cents": CASH_PART_CENTS}))
+    # The resident hands over more than is due: the receipt shows the change.
+    result = await backend.payments.cash.pay(cart, tendered_cents=cart.total_cents + change,
+                                             operator=desk.operator, lang="lv")
+    return {"verdict": result.verdict.value, "code": result.code,
+            "client_txn_id": result.client_txn_id, "receipt_no": result.receipt_no,
+            "amount_cents": cart.total_cents}
+
+
+async def _recover_desk(backend: Any) -> dict[str, Any]:
+    desk = await _desk(backend)
+    out = await _recover(backend)
+    out["expected_cash"] = await desk.expected_cash()
+    return out
+
+
 async def _run(config_path: str, mode: str, args: list[str]) -> dict[str, Any]:
     from kiosk.config import load
     from launcher.embedded import open_backend
@@ -91,6 +139,10 @@ async def _run(config_path: str, mode: str, args: list[str]) -> dict[str, Any]:
             return await _pay(backend, args[0], int(args[1]))
         if mode == "recover":
             return await _recover(backend)
+        if mode == "pay-cash":
+            return await _pay_cash(backend, args[0], int(args[1]))
+        if mode == "recover-desk":
+            return await _recover_desk(backend)
         raise SystemExit(f"unknown mode {mode!r}")
     finally:
         await backend.aclose()

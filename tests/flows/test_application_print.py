@@ -9,10 +9,16 @@ import zxingcpp
 from PIL import Image
 
 from common.forms.definition import default_forms_dir, load_forms
-from common.i18n import gettext
-from kiosk.flows.application_paper import HELD_PREFIX, ack_document, print_acknowledgement, status_base
+from kiosk.flows.application_paper import (
+    HELD_PREFIX,
+    ack_document,
+    paper_document,
+    print_acknowledgement,
+    status_base,
+)
 from kiosk.flows.application_wizard import ApplicationWizard
 from kiosk.flows.privacy_notice import DataController
+from printer.documents import ApplicationToSign
 
 
 def _wizard(backend: Any, code: str, answers: dict[str, Any], lang: str = "lv") -> ApplicationWizard:
@@ -66,8 +72,7 @@ def test_received_acknowledgement_prints_with_the_registration_qr(backend_factor
     assert ack.service_notice in doc.next_steps
 
 
-def test_identity_form_paper_has_the_kiosk_id_a_signature_line_and_no_personal_code(
-        backend_factory) -> None:
+def test_identity_form_prints_the_copy_to_sign_and_the_residents_slip(backend_factory) -> None:
     import asyncio
 
     backend = backend_factory()
@@ -80,11 +85,16 @@ def test_identity_form_paper_has_the_kiosk_id_a_signature_line_and_no_personal_c
 
     ack, printed = asyncio.run(go())
     assert ack.status == "awaiting_identity" and ack.registration_no is None
-    doc = ack_document(ack, backend.receipts.header)
-    values = [v for _, v in doc.summary]
-    assert ack.application_id in values and values[-1].startswith("____")
-    assert not any("120375" in v or "LV80" in v or "640" in v for v in values)
-    assert doc.registration_no == gettext("pending", "ru")
+    doc = paper_document(ack, backend.receipts.header)
+    assert isinstance(doc, ApplicationToSign)
+    assert doc.application_no == ack.application_id and doc.registration_no == ""
+    # Every answer, income too, Latvian first; the personal code and the account only masked.
+    by_label = {a.label: a for a in doc.answers}
+    assert by_label["Mājsaimniecības kopējie ienākumi mēnesī (eiro)"].value == "640,50\xa0€"
+    assert by_label["Kā tiek apkurināts mājoklis?"].value == "Ar malku"
+    assert by_label["Kā tiek apkurināts mājoklis?"].value_own == "Дровами"
+    flat = " ".join(f"{a.value} {a.value_own}" for a in doc.answers)
+    assert "120375-12340" not in flat and "LV80BANK0000435195001" not in flat
     assert _qr(printed.preview_png) == [HELD_PREFIX + ack.application_id]
 
 

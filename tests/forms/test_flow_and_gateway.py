@@ -202,14 +202,48 @@ def test_identity_form_waits_for_the_librarian(tmp_path: Path, gateway: dict[str
     assert [q.application_id for q in queue] == [ack.application_id]
     asyncio.run(svc.flush_outbox())
     assert not _rows(gateway)  # a flush does not send held applications
-    receipt = asyncio.run(svc.confirm_identity(ack.application_id, "bibl-anna"))
+    send = _operator_send(gateway, "bibl-anna")
+    receipt = asyncio.run(svc.confirm_identity(ack.application_id, "bibl-anna", send=send))
     assert receipt is not None and receipt["status"] == "received"
     rows = _rows(gateway)
     assert len(rows) == 1 and rows[0].confirmed_by == "bibl-anna"
     assert rows[0].identity_assurance == "librarian_checked_id" and rows[0].subject_hmac
     assert not asyncio.run(svc.identity_queue()) and not journal.outbox_pending(KIND_HOLD)
     with pytest.raises(KeyError):
-        asyncio.run(svc.confirm_identity(ack.application_id, "bibl-anna"))
+        asyncio.run(svc.confirm_identity(ack.application_id, "bibl-anna", send=send))
+
+
+async def _sign_in(gw: dict[str, Any], name: str, location: str, token: str | None = None) -> str:
+    """Add a librarian of `location` and sign them in at that location's kiosk: the session."""
+    from gateway.db import session_factory
+    from gateway.services.operators import add_operator
+
+    with session_factory(gw["engine"]).begin() as s:
+        pin = add_operator(s, name, location, gw["clock"].now())
+    async with _client(gw, token) as c:
+        r = await c.post("/api/v1/operator-sessions", json={"operator": name, "pin": pin})
+        assert r.status_code == 201, r.text
+        return str(r.json()["session"])
+
+
+def _operator_send(gw: dict[str, Any], name: str) -> Any:
+    """A librarian of the kiosk's location signed in (the gateway trusts an ID check only on an
+    operator session): an `OperatorSend` that submits on that session."""
+    from gateway.db import session_factory
+    from gateway.services.operators import add_operator
+
+    with session_factory(gw["engine"]).begin() as s:
+        pin = add_operator(s, name, "zoseni", gw["clock"].now())
+
+    async def send(body: dict[str, Any], key: str) -> dict[str, Any]:
+        async with _client(gw) as c:
+            r = await c.post("/api/v1/operator-sessions", json={"operator": name, "pin": pin})
+            assert r.status_code == 201, r.text
+            r = await c.post("/api/v1/applications", json=body, headers={
+                "Idempotency-Key": key, "X-Operator-Session": r.json()["session"]})
+            assert r.status_code in (200, 201), r.text
+            return dict(r.json())
+    return send
 
 
 # -- the HTTP API directly ---------------------------------------------------------------------
@@ -275,15 +309,23 @@ def test_api_confirmation_and_export(gateway: dict[str, Any]) -> None:
             r = await c.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "b1"})
             assert r.status_code == 201 and r.json()["status"] == "awaiting_identity"
             reg = r.json()["registration_no"]
+            confirm = {"registration_no": reg, "operator_id": "x", "id_document": "passport"}
+            r = await c.post("/api/v1/application-confirmations", json=confirm,
+                             headers={"Idempotency-Key": "c0"})
+            assert r.status_code == 403  # the kiosk's own word is no longer an ID check
+            there = await _sign_in(gateway, "bibl-vecpiebalga", "vecpiebalga", "tok-vecpiebalga")
             async with _client(gateway, "tok-vecpiebalga") as other:
-                r = await other.post("/api/v1/application-confirmations",
-                                     json={"registration_no": reg, "operator_id": "x"},
-                                     headers={"Idempotency-Key": "c0"})
-                assert r.status_code == 404  # another location's kiosk cannot confirm it
+                r = await other.post("/api/v1/application-confirmations", json=confirm,
+                                     headers={"Idempotency-Key": "c0", "X-Operator-Session": there})
+                assert r.status_code == 403  # another location's librarian cannot confirm it
+            here = await _sign_in(gateway, "bibl-1", "zoseni")
+            r = await c.post("/api/v1/application-confirmations", json=confirm,
+                             headers={"Idempotency-Key": "c1", "X-Operator-Session": here})
+            receipt = r.json()
+            assert r.status_code == 200, r.text
+            assert receipt["status"] == "received" and receipt["registration_no"] == reg
             api = FormsApiClient("http://gw", gateway["token"],
                                  transport=httpx.ASGITransport(app=gateway["app"]))
-            receipt = await api.confirm_application(reg, "bibl-1", idempotency_key="c1")
-            assert receipt["status"] == "received" and receipt["registration_no"] == reg
             assert (await api.list_services())[0]["service_code"] == "building-intent"
             assert (await api.get_form("heating-allowance"))["definition"]["version"] == 1
             from kiosk.gateway_client import GatewayError

@@ -21,6 +21,7 @@ from gateway import admin
 from gateway.app import create_app
 from gateway.db import session_factory
 from gateway.models import Instalment, Invoice, Payer
+from gateway.settings import GatewaySettings
 
 
 class MovableClock:
@@ -152,7 +153,8 @@ class Gateway:
 
 def start_gateway(backend: str, db_url: str) -> Gateway:
     clock = MovableClock()
-    app = create_app(db_url, clock=clock)
+    # The tests read /openapi.json, which a production gateway does not serve.
+    app = create_app(db_url, clock=clock, settings=GatewaySettings(public_docs=True))
     admin.seed_demo(app.state.gateway.engine)
     server = ServerThread(app).start()
     return Gateway(backend=backend, db_url=db_url, app=app, clock=clock, server=server)

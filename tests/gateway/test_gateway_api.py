@@ -42,9 +42,12 @@ def test_health_needs_no_auth_and_openapi_documents_contract(gw: Gateway) -> Non
               "/api/v1/payments", "/api/v1/payment-lookups"):
         assert "post" in paths[p]
     assert "/api/v1/payments/status" not in paths
-    # No personal identifiers in any URL: the only path parameters are a form's public code and
-    # a receipt QR's signed payload (receipt number, kiosk, time, amount; no personal data).
-    assert sorted(p for p in paths if "{" in p) == ["/api/v1/services/{code}/form", "/r/{payload}"]
+    # No personal identifiers in any URL: the only path parameters are a form's public code,
+    # a receipt QR's signed payload (receipt number, kiosk, time, amount; no personal data) and the
+    # desk's random ids of a counter tap and a shift (issue 12's contract paths).
+    assert sorted(p for p in paths if "{" in p) == [
+        "/api/v1/service-events/{client_event_id}", "/api/v1/services/{code}/form",
+        "/api/v1/shifts/{shift_id}/close", "/r/{payload}"]
 
 
 def test_unauthenticated_is_401_problem(gw: Gateway) -> None:
@@ -240,7 +243,7 @@ def test_payment_expired_intent_still_allocates_when_nobody_else_paid(gw: Gatewa
             "client_txn_id": "exp", "items": [{"invoice_id": inv_id, "amount_cents": 2500}], "ttl_s": 5})
         gw.clock.advance(6)
         pay = c.post("/payments", headers=key(), json={
-            "client_txn_id": "exp", "method": "cash", "amount_cents": 2500, "approved_at": approved()}).json()
+            "client_txn_id": "exp", "method": "card", "amount_cents": 2500, "approved_at": approved()}).json()
         assert pay["allocated_cents"] == 2500 and pay["credit_cents"] == 0 and pay["flags"] == ["intent-expired"]
         view = c.post("/invoice-searches", json={"notice_number": notice, "check_value": check}).json()["invoices"][0]
     assert view["status"] == "paid" and view["balance_cents"] == 0

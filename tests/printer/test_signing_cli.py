@@ -53,7 +53,7 @@ def test_sign_and_verify_roundtrip(tmp_path: Path) -> None:
     assert len(s.payload.split("~")) == 11 and len(s.url) < 220
     rec = verify(s.url, keys)
     assert (rec.receipt_no, rec.total_cents, rec.method, rec.demo) == ("cesis-k1.1-7", 6193, "C", False)
-    assert rec.short_code == s.short_code and len(s.short_code) == 11
+    assert rec.short_code == s.short_code and len(s.short_code) == 12  # 4-3-3, issue 13
     # Every single changed character of the signed part is caught.
     for i in range(len("KV1~"), len(s.payload)):
         if s.payload[i] == "~":
@@ -144,6 +144,25 @@ def test_cli_native_qr_payload_and_own_keys(tmp_path: Path, cli_env: dict[str, s
     assert good.returncode == 0 and "cesis-k2.1-1" in good.stdout and "DEMO" not in good.stdout
     unknown = kiosk("receipt", "verify", "--demo", own.url, env=cli_env)
     assert unknown.returncode == 1 and "unknown-key" in unknown.stderr
+
+
+def test_cli_server_keys_refuse_a_kiosk_key_as_countersigner(tmp_path: Path,
+                                                              cli_env: dict[str, str]) -> None:
+    """Regression: `kiosk receipt verify --keys` took any key of the folder as the gateway's
+    countersignature, so a kiosk could confirm its own receipt. With `--server-keys` only the
+    gateway's keys countersign."""
+    kiosk_signer = generate_kiosk_key(tmp_path / "keys" / "k1-2026.key.pem")
+    other_kiosk = generate_kiosk_key(tmp_path / "keys" / "k2-2026.key.pem")
+    server = generate_kiosk_key(tmp_path / "server" / "srv-2026.key.pem")
+    s = sign(kiosk_signer, kiosk_id="k1", receipt_no="k1.1-1", time=WHEN, total_cents=100, method="C",
+             lines=LINES)
+    forged = countersign(s.payload, other_kiosk)
+    genuine = countersign(s.payload, server)
+    keys, servers = str(tmp_path / "keys"), str(tmp_path / "server")
+    bad = kiosk("receipt", "verify", "--keys", keys, "--server-keys", servers, forged, env=cli_env)
+    assert bad.returncode == 1 and "bad-server-signature" in bad.stderr, bad.stdout + bad.stderr
+    good = kiosk("receipt", "verify", "--keys", keys, "--server-keys", servers, genuine, env=cli_env)
+    assert good.returncode == 0 and "srv-2026" in good.stdout, good.stderr
 
 
 def test_cli_render_png(tmp_path: Path, cli_env: dict[str, str]) -> None:

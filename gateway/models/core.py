@@ -1,61 +1,13 @@
-"""The gateway's tables (SQLAlchemy 2 ORM). Alembic migrations in gateway/migrations mirror this.
-
-Times are stored as UTC; on SQLite (no time zones) as naive UTC, read back as aware UTC.
-Money is integer cents. Payers carry an opaque billing-system `payer_ref`: never a personal code.
-"""
+"""Invoices, payments, idempotency records, check limits and applications."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from gateway.models.base import Base, UtcDateTime
 
 
 class Location(Base):
@@ -71,6 +23,8 @@ class Kiosk(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set by `kiosk gateway kiosk revoke` (docs/architecture.md, "Operations"); `active` goes false.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Creditor(Base):
@@ -88,6 +42,9 @@ class Payer(Base):
     payer_ref: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     deceased: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The billing register's personal code (11 digits, no hyphen), read only by an operator's
+    # person search after an ID check (docs/architecture.md, "Operators"); never sent to a screen.
+    personal_code: Mapped[str | None] = mapped_column(String(11), nullable=True, unique=True, index=True)
 
 
 class Invoice(Base):
@@ -169,8 +126,9 @@ class PaymentRow(Base):
     acquirer_batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
     service_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     receipt_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Indexed for the accounts' export (posted_at) and the daily reconciliation (approved_at).
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
     allocations: Mapped[list[Allocation]] = relationship(
         order_by="Allocation.seq", lazy="selectin", cascade="all, delete-orphan"
@@ -256,3 +214,6 @@ class RegistrationCounter(Base):
     __tablename__ = "application_counters"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+
+
+# --- the desk's counters, shifts and cash (docs/architecture.md, "Counters, shifts and statistics")

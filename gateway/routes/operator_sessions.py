@@ -1,0 +1,91 @@
+"""The desk's operators: `GET /api/v1/operators` (the sign-in list), `POST /api/v1/operator-sessions`
+(sign in with a PIN), `DELETE /api/v1/operator-sessions/current` (sign out) and
+`POST /api/v1/operator-events` (what the desk reports for the audit, e.g. a take-over).
+
+Sign-in takes no Idempotency-Key: its answer holds a secret that is never stored, so it cannot be
+replayed; a repeated sign-in opens another session (docs/architecture.md, "Operators").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.operator_schema import (
+    OperatorEvent,
+    OperatorEventRequest,
+    OperatorList,
+    OperatorSessionRequest,
+    OperatorSessionView,
+)
+from common.schema import API_PREFIX, ErrorCode
+from gateway.deps import CurrentKiosk, DbSession, Idempotent, Now, OperatorLimits, OperatorSession, OperatorSessionToken
+from gateway.models import OperatorEventRow
+from gateway.problems import ProblemError, problem_responses
+from gateway.services import operator_sessions, operators
+
+router = APIRouter(prefix=API_PREFIX, tags=["operators"])
+
+
+@router.get("/operators", response_model=OperatorList, responses=problem_responses(401, 503))
+def list_operators(db: DbSession, kiosk: CurrentKiosk, now: Now) -> OperatorList:
+    """The enabled operators of this kiosk's location (names and roles), for the sign-in list."""
+    with db.begin():
+        return operators.listing(db, kiosk, now)
+
+
+@router.post(
+    "/operator-sessions",
+    response_model=OperatorSessionView,
+    status_code=201,
+    responses=problem_responses(401, 403, 422, 423, 503),
+)
+def sign_in(body: OperatorSessionRequest, db: DbSession, kiosk: CurrentKiosk, now: Now,
+            policy: OperatorLimits) -> OperatorSessionView:
+    """Sign an operator in at this kiosk with their PIN.
+
+    Wrong PIN (or unknown operator): 401. An operator of another location: 403. After
+    `max_wrong_pins` (5) wrong PINs in a row the operator is locked for `lockout` (15 minutes):
+    423 with Retry-After, whatever PIN comes, also when many wrong PINs arrive at once.
+    """
+    view, _ctx = operator_sessions.sign_in(db, kiosk, body.operator, body.pin, now, policy)
+    return view
+
+
+@router.delete("/operator-sessions/current", status_code=204, responses=problem_responses(401, 403, 503))
+def sign_out(db: DbSession, kiosk: CurrentKiosk, now: Now, token: OperatorSessionToken = None) -> Response:
+    """End the session in `X-Operator-Session` (ending it again, or after it expired, is fine)."""
+    if not token:
+        raise ProblemError(ErrorCode.OPERATOR_SESSION_REQUIRED)
+    with db.begin():
+        operator_sessions.end(db, kiosk, token, now)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/operator-events",
+    response_model=OperatorEvent,
+    status_code=201,
+    responses=problem_responses(400, 401, 403, 422, 503),
+)
+def report_event(body: OperatorEventRequest, operator: OperatorSession, idem: Idempotent) -> Any:
+    """Add what the desk did to the gateway's audit (`take-over`: the operator took over a
+    resident's unfinished visit). One event per `client_event_id`."""
+
+    def record(s: Session) -> tuple[int, OperatorEvent]:
+        row = s.execute(select(OperatorEventRow).where(
+            OperatorEventRow.kiosk_id == idem.kiosk.id,
+            OperatorEventRow.client_event_id == body.client_event_id)).scalar_one_or_none()
+        status = 200
+        if row is None:
+            status = 201
+            row = operators.record_event(s, body.kind, body.occurred_at, operator_id=operator.operator_id,
+                                         kiosk_id=idem.kiosk.id, detail=body.detail,
+                                         client_event_id=body.client_event_id)
+            s.flush()
+        return status, OperatorEvent(event_id=row.id, kind=row.kind, operator=operator.name, occurred_at=row.at)
+
+    return idem.run(body, record)

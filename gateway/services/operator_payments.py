@@ -1,0 +1,104 @@
+"""Money at the desk: cash postings (only on an operator's behalf), who took a payment, and card
+reversals recorded against the original payment (docs/architecture.md, "Operators").
+
+The posting itself is `gateway.services.payments.post_once`, unchanged: this module decides who may
+post cash before it runs and records the operator after it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.operator_schema import Reversal, ReversalRequest
+from common.schema import ErrorCode, Payment, PaymentRequest
+from gateway.models import Invoice, Kiosk, PaymentOperator, PaymentReversal, PaymentRow
+from gateway.problems import ProblemError
+from gateway.services import operator_sessions, payments
+from gateway.services.operator_sessions import OperatorContext
+from gateway.services.operators import OperatorPolicy, record_event
+from gateway.settings import local_date
+
+
+def authorise(db: Session, kiosk: Kiosk, req: PaymentRequest, token: str | None, now: datetime,
+              policy: OperatorPolicy) -> OperatorContext | None:
+    """The operator a posting is made for, checked before the posting runs.
+
+    Cash needs an operator session open now or when the cash was taken (`approved_at`): 403
+    without one, 401 with one not valid. A posting already recorded is answered as it was, so an
+    outbox replay never needs a session. A card posting is never refused here: money already moved
+    on the terminal; its session, when valid, only names who took it.
+    """
+    if req.method == "cash":
+        if payments.find_payment(db, kiosk.id, req.client_txn_id) is not None:
+            return None
+        if not token:
+            raise ProblemError(ErrorCode.OPERATOR_SESSION_REQUIRED)
+        return operator_sessions.for_money_taken(db, kiosk, token, now, req.approved_at, policy)
+    if not token:
+        return None
+    try:
+        return operator_sessions.for_money_taken(db, kiosk, token, now, req.approved_at, policy)
+    except ProblemError:
+        return None
+
+
+def post(s: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime,
+         operator: OperatorContext | None) -> tuple[int, Payment]:
+    """`payments.post_once`, then the operator who took a new payment, in the same transaction."""
+    status, view = payments.post_once(s, kiosk, req, now)
+    if status == 201 and operator is not None:
+        s.add(PaymentOperator(payment_id=view.payment_id, operator_id=operator.operator_id,
+                              session_id=operator.session_id))
+        record_event(s, f"{req.method}-payment", now, operator_id=operator.operator_id, kiosk_id=kiosk.id,
+                     detail=f"{view.amount_cents} cents")
+    return status, view
+
+
+def _view(row: PaymentReversal, pay: PaymentRow, operator_name: str) -> Reversal:
+    return Reversal(reversal_id=row.id, payment_id=pay.id, client_txn_id=pay.client_txn_id,
+                    amount_cents=row.amount_cents, reason=row.reason, operator=operator_name,
+                    reversed_at=row.reversed_at, recorded_at=row.recorded_at)
+
+
+def record_reversal(s: Session, kiosk: Kiosk, operator: OperatorContext, req: ReversalRequest,
+                    now: datetime) -> tuple[int, Reversal]:
+    """Record the terminal's Reversal of this kiosk's card payment and take its allocations back
+    from the invoices: (201, new) or (200, the reversal already recorded).
+
+    404 when this kiosk has no such payment; 409 for cash, or when the payment was not approved
+    on the same (Riga) day as the reversal — the kiosk checks that before it asks the terminal.
+    """
+    pay = s.execute(select(PaymentRow).where(PaymentRow.kiosk_id == kiosk.id,
+                                             PaymentRow.client_txn_id == req.client_txn_id)
+                    .with_for_update(of=PaymentRow)).scalar_one_or_none()
+    if pay is None:
+        raise ProblemError(ErrorCode.PAYMENT_NOT_FOUND)
+    done = s.execute(select(PaymentReversal).where(PaymentReversal.payment_id == pay.id)).scalar_one_or_none()
+    if done is not None:
+        return 200, _view(done, pay, operator.name)
+    if pay.method != "card" or local_date(pay.approved_at) != local_date(req.reversed_at):
+        raise ProblemError(ErrorCode.REVERSAL_REFUSED)
+    ids = sorted(a.invoice_id for a in pay.allocations)
+    locked = {inv.id: inv for inv in s.execute(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)
+                                               .with_for_update(of=Invoice)).unique().scalars()}
+    for alloc in pay.allocations:
+        inv = locked[alloc.invoice_id]
+        inv.paid_cents = max(0, inv.paid_cents - alloc.amount_cents)
+    flags = [f for f in pay.flags.split(",") if f]
+    pay.flags = ",".join([*flags, "reversed"])
+    term = req.terminal
+    row = PaymentReversal(id=f"rev-{secrets.token_hex(10)}", payment_id=pay.id, kiosk_id=kiosk.id,
+                          operator_id=operator.operator_id, reason=req.reason, amount_cents=pay.amount_cents,
+                          terminal_id=term.terminal_id if term else None,
+                          terminal_txn_id=term.transaction_id if term else None,
+                          service_id=term.service_id if term else None,
+                          reversed_at=req.reversed_at, recorded_at=now)
+    s.add(row)
+    record_event(s, "reversal", now, operator_id=operator.operator_id, kiosk_id=kiosk.id,
+                 detail=f"{pay.amount_cents} cents")
+    s.flush()
+    return 201, _view(row, pay, operator.name)
