@@ -92,24 +92,31 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def _sign_in(browser: Any, base: str, name: str, password: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
     field = browser.find_element(By.ID, "name")
     field.clear()
     field.send_keys(name)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.ID, "sign-in").click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(field))  # the answer page is in
+    _until_replaced(browser, field)  # the answer page is in
 
 
 def _follow(browser: Any, element: Any) -> None:
     """Click a link or a submit button and wait until the next page replaced this one."""
+    element.click()
+    _until_replaced(browser, element)
+
+
+def _until_replaced(browser: Any, element: Any) -> None:
+    """Wait until the next page replaced the one `element` was on. Asked while Chromium swaps
+    the documents, the check may fail with "Node with given id does not belong to the document"
+    (a WebDriverException, not a stale element): that answer means "ask again"."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    element.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(element))
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.staleness_of(element))
 
 
 def _cells(browser: Any, row_css: str) -> list[str]:
