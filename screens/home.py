@@ -52,10 +52,13 @@ class HomeScreen(KioskScreen):
 
     large_text = BooleanProperty(False)
     payments_ready = BooleanProperty(True)
+    place = StringProperty("")  # the library and the municipality, from the config
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.show_back = False
+        kiosk = shell.services.config.kiosk
+        self.place = " \u00b7 ".join(part for part in (kiosk.location_name, kiosk.municipality) if part)
         available = registered()
         self.choices: dict[str, ChoiceButton] = {}
         for choice in CHOICES:

@@ -58,6 +58,8 @@ def test_text_and_targets_are_big_enough_on_the_example_panel(tmp_path: Path, si
     assert report["small_text"] == [], report["small_text"][:15]
     assert report["small_targets"] == [], report["small_targets"][:15]
     assert report["min_cap_mm"] >= MIN_CAP_MM and report["min_target_mm"] >= MIN_TARGET_MM
+    # Regression: at 1920x1080 the top quarter of Home was empty (the choices stopped growing).
+    assert report["home_blank_share"] < 0.06, report["home_blank_share"]
 
 
 def probe(cfg_path: Path, shots: Path) -> dict:  # pragma: no cover - runs in the child process
@@ -146,6 +148,11 @@ def probe(cfg_path: Path, shots: Path) -> dict:  # pragma: no cover - runs in th
                         out["min_cap_mm"] = min(out["min_cap_mm"], mm)
                         if mm < MIN_CAP_MM - 0.005:
                             out["small_text"].append(f"{where}: {w.text[:40]!r} {mm:.2f} mm")
+                if name == "home" and not state.name and not large:
+                    # The band left empty between the heading and the first choice.
+                    above = screen.ids.get("place") or screen.ids.title
+                    first = max(screen.ids.choices.children, key=lambda c: c.top)
+                    out["home_blank_share"] = (above.y - first.top) / window.height
                 if not state.name and name in ("home", "find", "confirm", "pay"):
                     window.screenshot(name=str(shots / f"{name}{'-large' if large else ''}-.png"))
     return out
