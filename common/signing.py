@@ -326,6 +326,15 @@ def demo_signer() -> Signer:
     return Signer.from_pem_file(files[-1])
 
 
+def is_public_demo_key(signer: Signer) -> bool:
+    """Whether `signer` holds one of the public demo keys, under whatever file name or kid: a
+    receipt signed with it proves nothing, since anyone can sign with it."""
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    mine = signer.private_key.public_key().public_bytes(*raw)
+    return signer.demo or any(key.public_bytes(*raw) == mine
+                              for key in load_public_keys(demo_keys_dir()).values())
+
+
 def load_signer(signing_key_file: str, *, demo: bool) -> Signer:
     """The kiosk's signer from `[kiosk] signing_key_file`; the demo key only in the demo."""
     if signing_key_file:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from common.clock import Clock, SystemClock
-from common.signing import load_signer
+from common.signing import is_public_demo_key, load_signer
 from kiosk.config import KioskConfig
 from kiosk.flows.application_flow import ApplicationService
 from kiosk.flows.payment import PaymentService, PaymentTimings
@@ -196,6 +196,8 @@ def open_backend(cfg: KioskConfig, *, link: GatewayLink, clock: Clock | None = N
         signer = load_signer(cfg.kiosk.signing_key_file, demo=cfg.demo)
     except (ValueError, OSError) as exc:
         raise BackendError(str(exc)) from None
+    if not cfg.demo and is_public_demo_key(signer):
+        log.warning("kiosk.signing_key_file is the public demo key: its receipts prove nothing")
     header = Header(municipality=cfg.kiosk.municipality, location=cfg.kiosk.location_name,
                     kiosk_id=cfg.kiosk.id)
     receipts = JournalReceiptPort(printer, signer=signer, header=header,

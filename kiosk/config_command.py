@@ -53,4 +53,19 @@ def cross_checks(cfg: config.KioskConfig) -> list[str]:
         problems.append("terminal.key_identifier and terminal.passphrase_file go together")
     if not cfg.demo and not cfg.kiosk.signing_key_file:
         problems.append("kiosk.signing_key_file: a production kiosk signs its receipts")
+    elif not cfg.demo and Path(cfg.kiosk.signing_key_file).is_file():
+        problems.extend(_signing_key_problems(cfg.kiosk.signing_key_file))
     return problems
+
+
+def _signing_key_problems(path: str) -> list[str]:
+    from common.signing import Signer, is_public_demo_key
+
+    try:
+        signer = Signer.from_pem_file(path)
+    except (OSError, ValueError) as exc:
+        return [f"kiosk.signing_key_file: {exc}"]
+    if is_public_demo_key(signer):
+        return ["kiosk.signing_key_file: the public demo key (anyone can sign with it, so its "
+                "receipts prove nothing); make the kiosk's own with `kiosk keys generate`"]
+    return []

@@ -73,6 +73,28 @@ def test_cli_config_check(tmp_path: Path) -> None:
     assert "OK" in good.stdout
 
 
+def test_cli_config_check_refuses_the_public_demo_key_in_production(tmp_path: Path) -> None:
+    """Regression: a production config signing with a copy of the public demo key (renamed, so
+    its kid no longer says "demo") passed `kiosk config check`, yet anyone can forge its
+    receipts."""
+    from common.signing import demo_keys_dir, generate_kiosk_key
+
+    copied = tmp_path / "zoseni-1-2026.key.pem"
+    copied.write_bytes(next(demo_keys_dir().glob("*.key.pem")).read_bytes())
+    copied.chmod(0o600)
+    own = generate_kiosk_key(tmp_path / "own" / "zoseni-1-2026.key.pem")
+    assert own.kid == "zoseni-1-2026"
+    body = '[terminal]\ndriver = "simulator"\n[printer]\ndevice = "preview"\n[kiosk]\n'
+    bad = _check(_write(tmp_path, body + f'signing_key_file = "{copied}"\n'))
+    assert bad.returncode == 2 and "public demo key" in bad.stderr, bad.stderr
+    good_cfg = tmp_path / "good" / "kiosk.toml"
+    good_cfg.parent.mkdir()
+    good_cfg.write_text(body + f'signing_key_file = "{tmp_path / "own" / "zoseni-1-2026.key.pem"}"\n',
+                        encoding="utf-8")
+    good = _check(good_cfg)
+    assert good.returncode == 0, good.stderr
+
+
 def test_cli_config_check_cross_checks(tmp_path: Path) -> None:
     bad = _check(_write(tmp_path, '[printer]\nmodel = "no-such-printer"\n'
                                   '[terminal]\ndriver = "nexo"\npayment_timeout_s = 30\n'))

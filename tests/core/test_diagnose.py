@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from common.signing import generate_kiosk_key
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "printer"))
 sys.path.insert(0, str(ROOT / "tests" / "gateway"))
@@ -47,8 +49,8 @@ def _free_port() -> int:
 
 def _config(tmp_path: Path, gateway_url: str, printer_port: int, terminal_port: int) -> Path:
     token = tmp_path / "gateway.token"
-    key = tmp_path / "signing.pem"
-    key.write_text("unused by diagnose\n")
+    key = tmp_path / "diag-1-2026.key.pem"
+    generate_kiosk_key(key)  # a real key: `kiosk config check` reads it (the public demo key fails)
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(f"""
 [kiosk]
