@@ -28,7 +28,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_tap import Bench, application_path  # noqa: E402
+from bench_tap import Bench, application_path, headless_demo_app  # noqa: E402
 
 RSS_GROWTH_BOUND_MB = 10.0
 
@@ -142,30 +141,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
-    import logging
-
-    from kiosk.logging_setup import configure as configure_logging
-
-    configure_logging(level=logging.WARNING)
-    data = Path(tempfile.mkdtemp(prefix="kac-bench-soak-"))
-    os.environ["KIOSK_DATA_DIR"] = str(data)
-    from kiosk.config import parse
-    from kiosk.speech import SilentSpeech
-    from launcher.run import build_services
-    from screens.kivy_env import apply_kivy_environment
-
-    cfg = parse({"kiosk": {"data_dir": str(data)},
-                 "terminal": {"simulated_delay_s": 0.0},
-                 "display": {"width_px": 1280, "height_px": 800, "panel_width_mm": 270.0}}, demo=True)
-    apply_kivy_environment(cfg, headless=True)
-    os.environ["SDL_VIDEODRIVER"] = "offscreen"
-    from screens import app as app_mod
-
-    app_mod.configure_kivy(cfg, windowed=True)
+    app, services = headless_demo_app("kac-bench-soak-", simulated_delay_s=0.0)
+    data = Path(services.config.kiosk.data_dir)
     from gateway.demo_data import demo_invoice
 
-    services = build_services(cfg, speech=SilentSpeech())
-    app = app_mod.KioskApp(services)
     inv = demo_invoice("2026000457")
     samples: list[dict[str, Any]] = []
     errors: list[str] = []

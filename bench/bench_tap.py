@@ -193,18 +193,15 @@ async def bare_switch(b: Bench, rounds: int) -> None:
     await b.frames(3)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=20, help="walks of each path (default 20)")
-    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    args = parser.parse_args()
-
+def headless_demo_app(prefix: str, *, simulated_delay_s: float) -> tuple[Any, Any]:
+    """The real KioskApp on the demo's services in a fresh data folder, headless at 1280x800, quiet
+    logs: (app, services). Shared by this bench and bench_soak."""
     import logging
 
     from kiosk.logging_setup import configure as configure_logging
 
     configure_logging(level=logging.WARNING)
-    data = Path(tempfile.mkdtemp(prefix="kac-bench-tap-"))
+    data = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["KIOSK_DATA_DIR"] = str(data)
     from kiosk.config import parse
     from kiosk.speech import SilentSpeech
@@ -212,17 +209,26 @@ def main() -> int:
     from screens.kivy_env import apply_kivy_environment
 
     cfg = parse({"kiosk": {"data_dir": str(data)},
-                 "terminal": {"simulated_delay_s": 0.05},
+                 "terminal": {"simulated_delay_s": simulated_delay_s},
                  "display": {"width_px": 1280, "height_px": 800, "panel_width_mm": 270.0}}, demo=True)
     apply_kivy_environment(cfg, headless=True)
     os.environ["SDL_VIDEODRIVER"] = "offscreen"
     from screens import app as app_mod
 
     app_mod.configure_kivy(cfg, windowed=True)
+    services = build_services(cfg, speech=SilentSpeech())
+    return app_mod.KioskApp(services), services
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=20, help="walks of each path (default 20)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+
+    app, services = headless_demo_app("kac-bench-tap-", simulated_delay_s=0.05)
     from gateway.demo_data import DEMO_INVOICES
 
-    services = build_services(cfg, speech=SilentSpeech())
-    app = app_mod.KioskApp(services)
     unpaid = [i for i in DEMO_INVOICES if i.total_cents > i.paid_cents]
     errors: list[str] = []
 
