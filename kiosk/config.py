@@ -134,8 +134,12 @@ class DeskSection(Section):
     # Where on Home a long press opens the PIN pad; nothing a resident taps lives there.
     corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-left"
     hold_s: float = Field(default=3.0, ge=1.0, le=30.0)
-    # The desk locks itself after this long without a touch (also on "Lock" and on Home).
-    inactivity_lock_s: float = Field(default=300.0, gt=0)
+    # The desk locks itself after this long without a touch (also on "Lock" and on Home); a
+    # countdown shows for the last part of it.
+    inactivity_lock_s: float = Field(default=60.0, gt=0)
+    # A lookup by person, cash, or the desk entered from a resident screen asks for the PIN
+    # again once it was neither typed nor used for this long (like sudo's timestamp).
+    pin_fresh_s: float = Field(default=120.0, gt=0)
 
 
 class ServiceSection(Section):

@@ -105,6 +105,8 @@ class DeskCashScreen(DeskScreen):
         if not work.till.tender(work.cart.total_cents).enough:
             self.say("cash-short")
             return
+        if not self.guard.fresh_or_ask(self.pay_cash):
+            return
         self.paying = True
         run(self.desk.pay_cash(lang=TR.lang), self._paid)
 
@@ -114,8 +116,11 @@ class DeskCashScreen(DeskScreen):
         self.paying = True
         run(self.desk.pay_card(lang=TR.lang), self._paid)
 
-    def _paid(self, _code: str) -> None:
+    def _paid(self, code: str) -> None:
         self.paying = False
+        if code == "pin-stale":  # went stale while the screen asked: the PIN, then again
+            self.guard.ask_pin(self.pay_cash)
+            return
         self.refresh()
 
     def go_back(self) -> None:

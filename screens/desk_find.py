@@ -127,6 +127,8 @@ class DeskFindScreen(DeskScreen):
         if problem:
             self.say(problem)
             return
+        if not self.guard.fresh_or_ask(self.find):
+            return
         self.searching = True
         run(self.desk.find_person(), self._found)
 
@@ -136,6 +138,8 @@ class DeskFindScreen(DeskScreen):
         if code == "found":
             self.shell.screens["desk_person"].say("found")
             self.go("desk_person")
+        elif code == "pin-stale":  # went stale while the screen asked: the PIN, then again
+            self.guard.ask_pin(self.find)
         else:
             self.say(code)
 

@@ -1,8 +1,9 @@
 """The desk's PIN pad: the librarian picks their name from the location's list and types the PIN.
 
-Reached only by the hidden gesture on Home or on "Ask the librarian" (screens.desk_gesture); Cancel
-goes back there. The PIN shows as dots and is forgotten after
-every try (kiosk.desk.session).
+Reached by the hidden gesture on Home or on "Ask the librarian" (screens.desk_gesture); Cancel
+goes back there. The PIN shows as dots and is forgotten after every try (kiosk.desk.session).
+The guard also shows it to the signed-in librarian when the PIN is no longer fresh (`reauth`):
+only their name, "Continue" goes on with what they asked for, Cancel goes back without it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class DeskPinScreen(DeskScreen):
     dots = StringProperty("")
     operator = StringProperty("")
     busy = BooleanProperty(False)
+    reauth = BooleanProperty(False)  # the signed-in librarian confirms the PIN (desk_common)
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
@@ -39,12 +41,24 @@ class DeskPinScreen(DeskScreen):
 
     def reset(self) -> None:
         self.busy = False
+        self.reauth = False
         self.say("")
         self.dots = self.operator = ""
         if self.shell.services.backend is not None:
             self.desk.session.pin.reset()
 
+    def confirm(self) -> None:
+        """Shown by the guard to the signed-in librarian: their name only, the PIN again."""
+        self.reauth = True
+        self.desk.session.pin.reset()
+        self.say("pin-stale")
+
     def refresh(self) -> None:
+        if self.reauth and self.desk.session.signed_in:
+            self.show_operators([self.desk.operator])
+            self.say("pin-stale")
+            return
+        self.reauth = False
         self._sync()
         run(self.desk.session.operators(), self.show_operators)
 
@@ -86,7 +100,10 @@ class DeskPinScreen(DeskScreen):
         if self.busy:
             return
         self.busy = True
-        run(self.desk.sign_in(), self._signed_in)
+        if self.reauth:
+            run(self.desk.session.reconfirm(), self._confirmed)
+        else:
+            run(self.desk.sign_in(), self._signed_in)
 
     def _signed_in(self, code: str) -> None:
         self.busy = False
@@ -97,10 +114,25 @@ class DeskPinScreen(DeskScreen):
         else:
             self.say(code)
 
+    def _confirmed(self, code: str) -> None:
+        self.busy = False
+        self._sync()
+        if code != "pin-confirmed":
+            self.say(code)
+            return
+        self.say("")
+        self.reauth = False
+        self.shell.back()
+        self.guard.resume()
+
     def cancel(self) -> None:
-        """Back where the gesture was made: Home, or the resident's "Ask the librarian"."""
+        """Back where the gesture was made (Home, or the resident's "Ask the librarian"), or,
+        confirming the PIN, back to the screen whose action waited for it (not done)."""
         self.desk.session.pin.reset()
         self.say("")
+        if self.reauth:
+            self.reauth = False
+            self.guard.forget_pending()
         self.shell.back()
 
     @classmethod
@@ -123,5 +155,14 @@ class DeskPinScreen(DeskScreen):
             s.choose("Anna Bērziņa")
             s.say("operator-locked")
 
+        def again(s: DeskPinScreen) -> None:
+            from screens.desk_gallery import signed_in
+
+            signed_in(s)
+            s.reauth = True
+            s.show_operators([s.desk.operator])
+            s.say("pin-stale")
+
         return [GalleryState("", names), GalleryState("typing", typed),
-                GalleryState("wrong-pin", wrong), GalleryState("locked", locked)]
+                GalleryState("wrong-pin", wrong), GalleryState("locked", locked),
+                GalleryState("pin-again", again)]

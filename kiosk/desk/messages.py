@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "gateway-unavailable": N_("The municipality's system cannot be reached. Please try again "
                               "later."),
     "session-ended": N_("The desk session has ended. Please sign in again."),
+    "pin-stale": N_("Type your PIN again to continue."),
     # find by person
     "choose-document": N_("Check the ID document first and choose its kind."),
     "person-not-found": N_("This person has no open invoices."),

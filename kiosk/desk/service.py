@@ -55,6 +55,7 @@ class DeskService:
         self.journal = AsyncJournal(backend.journal)
         self.session = DeskSession(self.gateway, self.journal, self.clock,
                                    lock_after_s=cfg.desk.inactivity_lock_s,
+                                   pin_fresh_s=cfg.desk.pin_fresh_s,
                                    remembered_file=cfg.data_dir() / OPERATORS_FILE)
         self.review = ReviewQueue(self.journal, backend.payments, backend.terminal,
                                   backend.applications, backend.printer, self.gateway, self.clock)
@@ -142,6 +143,9 @@ class DeskService:
     # -- find by person --------------------------------------------------------------------------
     async def find_person(self) -> str:
         work = self._work()
+        if not self.session.pin_fresh():
+            return "pin-stale"
+        self.session.pin_used()
         code = await work.lookup.search(self.gateway, self._token())
         await self.journal.log_event(TRACK, "PERSON_SEARCH", note=(
             f"{self.operator}: {work.lookup.document}, {work.lookup.reason}: {code}"))
@@ -162,6 +166,9 @@ class DeskService:
     async def pay_cash(self, *, lang: str = "lv") -> str:
         """Take the tendered cash for the desk's cart: journaled, posted, receipt and drawer."""
         work = self._work()
+        if not self.session.pin_fresh():
+            return "pin-stale"
+        self.session.pin_used()
         result = await self.shielded(self.payments.cash.pay(
             work.cart, tendered_cents=work.till.tendered_cents, operator=self.operator,
             operator_session=self._token(), lang=lang))

@@ -6,6 +6,11 @@ journaled, never logged). The desk locks on "Lock", after `[desk] inactivity_loc
 touch, when the resident's Home returns, or when the gateway says the session is over; locking
 ends the session at the gateway too. Sign-in and lock are audit lines in the journal
 (docs/architecture.md, "The librarian's desk").
+
+Like sudo's timestamp, the PIN is fresh for `[desk] pin_fresh_s` after it was typed or last used
+for a lookup by person or for cash; past that, those actions (and entering the desk from a
+resident screen) ask for the PIN again (`reconfirm`), so a desk kept awake by touches still
+cannot hand a stranger another person's debts.
 """
 
 from __future__ import annotations
@@ -95,11 +100,17 @@ class DeskSession:
     """The one operator session of this kiosk, its inactivity, and the names offered."""
 
     def __init__(self, gateway: GatewayClient, journal: AsyncJournal, clock: Clock, *,
-                 lock_after_s: float, remembered_file: Path | None = None) -> None:
+                 lock_after_s: float, pin_fresh_s: float = 120.0,
+                 remembered_file: Path | None = None) -> None:
         self.gateway = gateway
         self.journal = journal
         self.clock = clock
         self.lock_after_s = lock_after_s  # the screens' guard counts it on Kivy's clock
+        self.pin_fresh_s = pin_fresh_s
+        # The time the PIN's freshness is counted on; the screens' guard sets it to Kivy's clock
+        # so that the inactivity lock and the freshness run on one clock.
+        self.now: Callable[[], float] = clock.monotonic
+        self._pin_at: float | None = None  # when the PIN was last typed or used
         self.remembered_file = remembered_file
         self.current: OperatorSession | None = None
         # The last session's token, in memory only: the gateway takes cash posted under the
@@ -178,6 +189,7 @@ class DeskSession:
         self.current = OperatorSession(operator=operator, token=answer.session,
                                        expires_at=answer.expires_at, opened_at=self.clock.now())
         self._last_token = answer.session
+        self._pin_at = self.now()
         self.pin.reset()
         try:
             self._remember(operator)
@@ -187,10 +199,63 @@ class DeskSession:
         self._notify("signed-in")
         return "signed-in"
 
+    # -- the PIN's freshness (sudo's timestamp) ------------------------------------------------
+    def count_on(self, now: Callable[[], float]) -> None:
+        """Count the freshness on another clock from now on, keeping the PIN's age."""
+        if self._pin_at is not None:
+            self._pin_at = now() - (self.now() - self._pin_at)
+        self.now = now
+
+    def pin_fresh(self) -> bool:
+        """Whether a lookup by person or cash may go ahead without the PIN typed again."""
+        if self.current is None or self._pin_at is None:
+            return False
+        return self.now() - self._pin_at <= self.pin_fresh_s
+
+    def pin_used(self) -> None:
+        """A lookup or cash done on a fresh PIN keeps it fresh, as sudo's timestamp does."""
+        if self.pin_fresh():
+            self._pin_at = self.now()
+
+    async def reconfirm(self) -> str:
+        """The signed-in librarian types the PIN again: the gateway checks it by opening a new
+        session for the same name, which replaces the old one (ended there) without ending the
+        desk's work. A code for the desk's message; "pin-confirmed" on success."""
+        session, pin = self.current, self.pin.digits
+        self.pin.clear()
+        if session is None:
+            return "session-ended"
+        if len(pin) < PIN_MIN:
+            return "pin-short"
+        try:
+            answer = await self.gateway.open_operator_session(session.operator, pin)
+        except Exception as exc:
+            code = refusal_code(exc)
+            log.info("desk PIN not confirmed: %s", code)
+            await self.journal.log_event(TRACK, "PIN_REFUSED", note=f"{session.operator}: {code}")
+            return code
+        if self.current is not session:  # locked while the gateway answered
+            await self._end_at_gateway(answer.session)
+            return "session-ended"
+        self.current = OperatorSession(operator=session.operator, token=answer.session,
+                                       expires_at=answer.expires_at, opened_at=self.clock.now())
+        self._last_token = answer.session
+        self._pin_at = self.now()
+        await self.journal.log_event(TRACK, "PIN_CONFIRMED", note=session.operator)
+        await self._end_at_gateway(session.token)
+        return "pin-confirmed"
+
+    async def _end_at_gateway(self, token: str) -> None:
+        try:
+            await self.gateway.end_operator_session(token)
+        except Exception as exc:  # best effort: the session also expires by itself
+            log.info("operator session not ended at the gateway: %s", getattr(exc, "code", exc))
+
     def drop(self, reason: str) -> OperatorSession | None:
         """Lock at once (the screens must not wait for the network): the session is gone here;
         `close` then writes the audit line and ends it at the gateway."""
         session, self.current = self.current, None
+        self._pin_at = None
         self.pin.reset()
         if session is not None:
             log.info("desk locked: %s", reason)
@@ -199,10 +264,7 @@ class DeskSession:
 
     async def close(self, session: OperatorSession, reason: str) -> None:
         await self.journal.log_event(TRACK, "LOCKED", note=f"{session.operator}: {reason}")
-        try:
-            await self.gateway.end_operator_session(session.token)
-        except Exception as exc:  # best effort: the session also expires by itself
-            log.info("operator session not ended at the gateway: %s", getattr(exc, "code", exc))
+        await self._end_at_gateway(session.token)
 
     async def lock(self, reason: str) -> None:
         """End the session here and at the gateway."""
