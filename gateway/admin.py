@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -64,8 +65,13 @@ def set_kiosk_token(session: Session, kiosk_id: str, token: str) -> None:
     kiosk.token_sha256 = hash_token(token)
 
 
-def seed_demo(engine: Engine) -> int:
+def seed_demo(engine: Engine, key_file: Path | None = None) -> int:
     """Insert the demo locations, creditors, payers and invoices not there yet; returns how many
-    invoices were added."""
+    invoices were added. Payers are kept under the keyed hash of their code made with the gateway's
+    key (`key_file`, else the default, as for applications and the import)."""
+    from gateway.services.imports import ImportKeys
+    from gateway.settings import ApplicationsSettings
+
+    keys = ImportKeys.derive(ApplicationsSettings.load(key_file=key_file).pepper)
     with session_factory(engine).begin() as s:
-        return demo_data.seed(s)
+        return demo_data.seed(s, keys.payer_ref)

@@ -48,6 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     seed = sub.add_parser("seed-demo", help="insert the demo locations, creditors, payers and invoices")
     seed.add_argument("--db", metavar="URL", help="database URL")
+    seed.add_argument("--key-file", type=Path, help="the gateway's key (default as for applications)")
     seed.set_defaults(func=seed_demo)
 
     add = sub.add_parser("add-kiosk", help="register a kiosk; prints its token once")
@@ -118,7 +119,7 @@ def serve(args: argparse.Namespace) -> int:
 def seed_demo(args: argparse.Namespace) -> int:
     from gateway.admin import seed_demo as seed
 
-    added = seed(_engine(args.db))
+    added = seed(_engine(args.db), key_file=args.key_file)
     print(f"demo data: {added} invoices added")
     return 0
 

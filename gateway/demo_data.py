@@ -7,6 +7,7 @@ real thing. Tests and the GUI use `DEMO_INVOICES` to type or scan a real demo in
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -63,7 +64,8 @@ DECEASED = {"Ērika Ozoliņa"}
 
 def _personal_codes() -> dict[str, str]:
     """Fictitious but valid old-style personal codes (`DDMMYY-1NNNC`, born 1940-1999) for the demo
-    payers, for the desk's lookup by person (docs/architecture.md, "Operators")."""
+    payers, for the desk's lookup by person (docs/architecture.md, "Operators"). Stored only as
+    their keyed hash, as imported payers' are."""
     rng = random.Random(20261127)
     codes: dict[str, str] = {}
     for name in PAYER_NAMES:
@@ -208,8 +210,24 @@ def demo_invoice(notice_number: str) -> DemoInvoice:
     raise KeyError(notice_number)
 
 
-def seed(session: Session) -> int:
-    """Insert whatever demo rows are missing (safe to run again). Returns invoices added."""
+def _legacy_ref(i: int) -> str:
+    """The made-up ref demo payers had before they were kept under their code's keyed hash."""
+    return f"P{1000100 + i * 37:07d}"
+
+
+def seed(session: Session, payer_ref: Callable[[str], str] | None = None) -> int:
+    """Insert whatever demo rows are missing (safe to run again). Returns invoices added.
+
+    `payer_ref` is the gateway's keyed hash of a code (`ImportKeys.payer_ref`; default: from the
+    gateway's default key, as the import's): demo payers are kept under it like imported ones, so
+    the person search finds both the same way. A payer of an older demo database (its legacy ref)
+    is re-keyed in place, keeping its invoices.
+    """
+    if payer_ref is None:
+        from gateway.services.imports import ImportKeys
+        from gateway.settings import ApplicationsSettings
+
+        payer_ref = ImportKeys.derive(ApplicationsSettings.load().pepper).payer_ref
     for code, name in LOCATIONS:
         if session.get(Location, code) is None:
             session.add(Location(code=code, name=name))
@@ -217,14 +235,17 @@ def seed(session: Session) -> int:
         if session.get(Creditor, cid) is None:
             session.add(Creditor(id=cid, name=name, reg_no=reg, iban=acc, bic=bic))
     session.flush()
-    payers: dict[str, Payer] = {p.name: p for p in session.execute(select(Payer)).scalars()}
+    refs = {name: payer_ref(PAYER_CODES[name]) for name in PAYER_NAMES}
+    wanted = [*refs.values(), *(_legacy_ref(i) for i in range(len(PAYER_NAMES)))]
+    by_ref = {p.payer_ref: p for p in session.execute(select(Payer).where(Payer.payer_ref.in_(wanted))).scalars()}
+    payers: dict[str, Payer] = {}
     for i, name in enumerate(PAYER_NAMES):
-        if name not in payers:
-            p = Payer(payer_ref=f"P{1000100 + i * 37:07d}", name=name, deceased=name in DECEASED)
+        p = by_ref.get(refs[name]) or by_ref.get(_legacy_ref(i))
+        if p is None:
+            p = Payer(payer_ref=refs[name], name=name, deceased=name in DECEASED)
             session.add(p)
-            payers[name] = p
-        if payers[name].personal_code is None:  # also for a demo database seeded before codes existed
-            payers[name].personal_code = PAYER_CODES[name]
+        p.payer_ref = refs[name]
+        payers[name] = p
     session.flush()
     issued = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
     added = 0

@@ -80,6 +80,7 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     from gateway.db import session_factory
     from gateway.deps import configure_applications
     from gateway.models import Kiosk, Operator
+    from gateway.services.imports import ImportKeys
     from gateway.services.operators import add_operator
 
     data_dir = Path(data_dir)
@@ -91,7 +92,7 @@ def open_embedded(data_dir: Path, *, clock: Any = None) -> EmbeddedGateway:
     engine = app.state.gateway.engine
     token, _new = _read_or_make_token(data_dir / TOKEN_NAME)
     with session_factory(engine).begin() as s:
-        demo_data.seed(s)
+        demo_data.seed(s, ImportKeys.derive(app.state.applications.pepper).payer_ref)
         if s.get(Kiosk, demo_data.DEMO_KIOSK_ID) is None:
             admin.add_kiosk(s, demo_data.DEMO_LOCATION, demo_data.DEMO_KIOSK_ID, token)
         else:

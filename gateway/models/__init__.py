@@ -1,8 +1,8 @@
 """The gateway's tables (SQLAlchemy 2 ORM). Alembic migrations in gateway/migrations mirror this.
 
 Times are stored as UTC; on SQLite (no time zones) as naive UTC, read back as aware UTC.
-Money is integer cents. Payers carry an opaque billing-system `payer_ref`; their personal code is
-read only by an operator's person search (docs/architecture.md, "Operators").
+Money is integer cents. Payers carry `payer_ref`, a keyed hash of their personal code, never the
+code itself (docs/architecture.md, "Operators").
 """
 
 from __future__ import annotations

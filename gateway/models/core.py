@@ -39,12 +39,12 @@ class Creditor(Base):
 class Payer(Base):
     __tablename__ = "payers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A keyed hash of the payer's personal code or registration number (`ImportKeys.payer_ref`):
+    # the import's identity of a payer and what an operator's person search matches, so the
+    # database alone reveals no codes (docs/architecture.md, "Operators").
     payer_ref: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     deceased: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The billing register's personal code (11 digits, no hyphen), read only by an operator's
-    # person search after an ID check (docs/architecture.md, "Operators"); never sent to a screen.
-    personal_code: Mapped[str | None] = mapped_column(String(11), nullable=True, unique=True, index=True)
 
 
 class Invoice(Base):

@@ -9,6 +9,7 @@ from common.schema import API_PREFIX
 from gateway.deps import ApplicationsConfig, CurrentKiosk, DbSession, Now, OperatorLimits, OperatorSession
 from gateway.problems import problem_responses
 from gateway.services import person_search
+from gateway.services.imports import ImportKeys
 
 router = APIRouter(prefix=API_PREFIX, tags=["operators"])
 
@@ -26,4 +27,5 @@ def search_person(body: PersonSearchRequest, db: DbSession, kiosk: CurrentKiosk,
     document checked, the code as a keyed hash and masked — and limited per operator (429).
     """
     with db.begin():
-        return person_search.search(db, kiosk, operator, body, now, policy, cfg.subject_hmac)
+        return person_search.search(db, kiosk, operator, body, now, policy, cfg.subject_hmac,
+                                    ImportKeys.derive(cfg.pepper).payer_ref)

@@ -7,8 +7,9 @@ right now) is never changed by an import — the change is reported instead, bec
 receipt already shows what was paid against it (docs/architecture.md, "Money and receipt states").
 
 Personal codes are not stored: a payer is kept under a keyed hash of the code (`payer_ref`), as
-the models require. A missing check value is computed from the notice number with a secret key,
-so it is random to anyone without the key but the same on every re-import.
+the models require; the operator's person search matches the same hash. A missing check value is
+computed from the notice number with a secret key, so it is random to anyone without the key but
+the same on every re-import.
 """
 
 from __future__ import annotations

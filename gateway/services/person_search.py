@@ -3,7 +3,8 @@ personal code (docs/architecture.md, "Operators").
 
 Every search is audited (operator, kiosk, time, reason, document kind) with the code only as a
 keyed hash and masked, and limited per operator. Nothing here logs; the code never leaves the
-request body.
+request body. The payer is matched by `payer_ref`, the keyed hash the import keeps payers under
+(`ImportKeys.payer_ref`): the database holds no codes to compare with.
 """
 
 from __future__ import annotations
@@ -55,11 +56,15 @@ def check_rate_limit(db: Session, operator: OperatorContext, now: datetime, poli
 
 
 def search(db: Session, kiosk: Kiosk, operator: OperatorContext, req: PersonSearchRequest, now: datetime,
-           policy: OperatorPolicy, keyed_hash: Callable[[str], str]) -> PersonSearchResponse:
-    """The person's open invoices with their full name, audited; 429 past the operator's limit."""
+           policy: OperatorPolicy, keyed_hash: Callable[[str], str],
+           payer_ref: Callable[[str], str]) -> PersonSearchResponse:
+    """The person's open invoices with their full name, audited; 429 past the operator's limit.
+
+    `keyed_hash` gives the audit's hash of the code; `payer_ref` the payers' (of its 11 digits).
+    """
     code = parse_code(req.personal_code)
     check_rate_limit(db, operator, now, policy)
-    payer = db.execute(select(Payer).where(Payer.personal_code == code.digits)).scalar_one_or_none()
+    payer = db.execute(select(Payer).where(Payer.payer_ref == payer_ref(code.digits))).scalar_one_or_none()
     views = []
     if payer is not None:
         rows = db.execute(select(Invoice).where(Invoice.payer_id == payer.id,

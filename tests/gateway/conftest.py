@@ -41,15 +41,15 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sqlite_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     path = tmp_path_factory.mktemp("gw-sqlite") / "gateway.sqlite3"
-    gw = start_gateway("sqlite", f"sqlite:///{path}")
+    gw = start_gateway("sqlite", f"sqlite:///{path}", path.parent / "gateway.key")
     yield gw
     gw.server.stop()
     gw.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgres_gateway(pg_url: str) -> Iterator[Gateway]:
-    gw = start_gateway("postgres", pg_url)
+def postgres_gateway(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    gw = start_gateway("postgres", pg_url, tmp_path_factory.mktemp("gw-postgres") / "gateway.key")
     yield gw
     gw.server.stop()
     gw.engine.dispose()

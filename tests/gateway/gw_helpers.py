@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from gateway import admin
 from gateway.app import create_app
 from gateway.db import session_factory
+from gateway.deps import configure_applications
 from gateway.models import Instalment, Invoice, Payer
 from gateway.settings import GatewaySettings
 
@@ -151,11 +153,15 @@ class Gateway:
         assert r.status_code == 200, r.text
 
 
-def start_gateway(backend: str, db_url: str) -> Gateway:
+def start_gateway(backend: str, db_url: str, key_file: Path | None = None) -> Gateway:
+    """`key_file`: the gateway's key (else the default); the demo payers are kept under their
+    codes' keyed hashes made with it."""
     clock = MovableClock()
     # The tests read /openapi.json, which a production gateway does not serve.
     app = create_app(db_url, clock=clock, settings=GatewaySettings(public_docs=True))
-    admin.seed_demo(app.state.gateway.engine)
+    if key_file is not None:
+        configure_applications(app, key_file=key_file)
+    admin.seed_demo(app.state.gateway.engine, key_file=key_file)
     server = ServerThread(app).start()
     return Gateway(backend=backend, db_url=db_url, app=app, clock=clock, server=server)
 

@@ -38,6 +38,7 @@ from gateway.models import (
     PaymentRow,
     PersonSearch,
 )
+from gateway.services.imports import ImportKeys
 from gateway.services.operators import OperatorPolicy, add_operator
 from kiosk.gateway_client import GatewayClient, GatewayInvalid, GatewayRefused
 
@@ -100,8 +101,9 @@ def person_with_invoices(gw: Gateway, *totals_paid: tuple[int, int]) -> tuple[st
     parse_code(code)
     invoices = []
     with session_factory(gw.engine).begin() as s:
-        payer = Payer(payer_ref=f"T{uuid.uuid4().hex[:12]}", name="Ģirts Ļaudaks-Žūriņš", deceased=False,
-                      personal_code=code)
+        # Kept as the import keeps a payer: under the keyed hash of the code, with the gateway's key.
+        ref = ImportKeys.derive(gw.app.state.applications.pepper).payer_ref(code)
+        payer = Payer(payer_ref=ref, name="Ģirts Ļaudaks-Žūriņš", deceased=False)
         s.add(payer)
         s.flush()
         payer_id = payer.id
