@@ -14,8 +14,11 @@ from pathlib import Path
 _TMP_SUFFIX = ".tmp"
 
 
-def atomic_write(path: Path | str, data: bytes) -> None:
+def atomic_write(path: Path | str, data: bytes, *, mode: int = 0o666) -> None:
     """Replace `path` with `data` durably: temp file, fsync, `os.replace`, fsync the folder.
+
+    The new file has `mode` (less the umask) whatever the old one had: an export of personal data
+    written over a file someone made world-readable is a new file, 0600, not the old one refilled.
 
     The temp file sits in the same folder (a rename is atomic only within one filesystem) and is
     named `<name>.<random>.tmp`, so a glob for `*.json` or `*.bin` never sees a half-written file.
@@ -23,7 +26,7 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     """
     target = Path(path)
     tmp = target.with_name(f"{target.name}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

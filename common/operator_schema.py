@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.schema import ClientTxnId, InvoiceView, TerminalRef, UtcDatetime
+from common.schema import ClientTxnId, Identifier, InvoiceView, MaskedText, TerminalRef, UtcDatetime
 
 OPERATOR_SESSION_HEADER = "X-Operator-Session"
 
@@ -48,7 +48,7 @@ class OperatorList(_Out):
 
 
 class OperatorSessionRequest(_In):
-    operator: str = Field(min_length=1, max_length=120)
+    operator: Identifier = Field(min_length=1, max_length=120)
     # Any text is accepted here: a PIN of the wrong shape is simply wrong, and counts as such.
     pin: str = Field(min_length=1, max_length=64)
 
@@ -71,7 +71,7 @@ class OperatorSessionView(_Out):
 class PersonSearchRequest(_In):
     personal_code: str = Field(min_length=1, max_length=20)
     id_document: IdDocument = Field(description="the document the librarian checked")
-    reason: str = Field(min_length=3, max_length=200, description="why the person is looked up (audited)")
+    reason: MaskedText = Field(min_length=3, max_length=200, description="why the person is looked up (audited)")
 
 
 class PersonView(_Out):
@@ -92,10 +92,10 @@ class PersonSearchResponse(_Out):
 class IdentityConfirmationRequest(_In):
     """The librarian checked the applicant's ID: the confirming operator is the session's."""
 
-    registration_no: str = Field(min_length=1, max_length=20)
+    registration_no: Identifier = Field(min_length=1, max_length=20)
     id_document: IdDocument | None = None
     # Older kiosks sent their own operator id; it is ignored (the session names the operator).
-    operator_id: str | None = Field(default=None, max_length=64)
+    operator_id: Identifier | None = Field(default=None, max_length=64)
 
 
 class ApplicationConfirmed(_Out):
@@ -109,7 +109,7 @@ class ReversalRequest(_In):
     """A same-day card payment the terminal reversed (Reversal) at the operator's request."""
 
     client_txn_id: ClientTxnId = Field(description="the original payment's")
-    reason: str = Field(min_length=3, max_length=200)
+    reason: MaskedText = Field(min_length=3, max_length=200)
     reversed_at: UtcDatetime
     terminal: TerminalRef | None = None
 
@@ -131,7 +131,7 @@ class OperatorEventRequest(_In):
     client_event_id: ClientTxnId
     kind: ReportedEvent
     occurred_at: UtcDatetime
-    detail: str = Field(default="", max_length=200, description="no personal data")
+    detail: MaskedText = Field(default="", max_length=200, description="no personal data")
 
 
 class OperatorEvent(_Out):

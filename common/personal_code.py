@@ -109,3 +109,19 @@ def mask(text: str) -> str:
     if _NEW.match(digits):
         return f"{digits[:2]}****-***{digits[9:]}"
     return f"{digits[:6]}-{digits[6]}****"
+
+
+# Between the digits of a code as people type or paste it: spaces of any kind (NBSP included), the
+# hyphen and every dash-like character (U+2010-U+2015 hyphens and dashes, U+2212 minus, the small
+# and full-width hyphen-minus), a soft hyphen and zero-width characters; at most three in a row.
+_SEPARATOR = "[\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u200b-\u200d\u2060]"
+# Eleven or more digits (of any script) with separators anywhere between them, wherever they stand:
+# `230443-16069`, `230443–16069`, `2304 4316069`, `pk230443 16069` all hold one personal code, and a
+# code with a digit too many still shows most of one.
+_CODE_LIKE = re.compile(f"\\d(?:{_SEPARATOR}{{0,3}}\\d){{10,}}")
+
+
+def mask_codes(text: str) -> str:
+    """`text` with every run shaped like a personal code masked (`mask`), however it was typed:
+    free text the desk or a kiosk sends (an audit reason, a note) must not keep a code in full."""
+    return _CODE_LIKE.sub(lambda m: mask("".join(c for c in m.group() if c.isdigit())), text)

@@ -7,23 +7,20 @@ fingerprint covers every field the server reads.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
+
+from common.personal_code import mask_codes
+
+# Re-exported: the field types every API model shares.
+from common.schema_types import TIME_WINDOW as TIME_WINDOW
+from common.schema_types import Identifier as Identifier
+from common.schema_types import MaskedText as MaskedText
+from common.schema_types import UtcDatetime as UtcDatetime
 
 API_PREFIX = "/api/v1"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -79,33 +76,6 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# Every time the API carries lies in this window: a year-1 or year-9999 time is a client's fault,
-# refused as 422 instead of overflowing in UTC arithmetic or being stored (docs/architecture.md,
-# "API rules").
-TIME_WINDOW = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
-
-
-def _text_or_datetime(value: object) -> object:
-    # A time is an RFC 3339 string (or a datetime, from Python): never a number of seconds.
-    if not isinstance(value, str | datetime):
-        raise PydanticCustomError("datetime_type", "an RFC 3339 date and time")
-    return value
-
-
-def _utc(value: datetime) -> datetime:
-    # The year as written decides (so the document can say it with a pattern); within 2000-2099
-    # the conversion to UTC cannot overflow, as 0001-01-01T00:00+01:00 would.
-    if not TIME_WINDOW[0].year <= value.year < TIME_WINDOW[1].year:
-        raise PydanticCustomError("datetime-out-of-range", "a time from 2000 to 2099")
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[
-    AwareDatetime,
-    BeforeValidator(_text_or_datetime),
-    AfterValidator(_utc),
-    WithJsonSchema({"type": "string", "format": "date-time", "pattern": "^20[0-9]{2}-"}),
-]
 ClientTxnId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 ServiceType = Literal["property-tax", "water", "waste", "rent"]
 InvoiceStatus = Literal["unpaid", "partly-paid", "paid"]
@@ -234,7 +204,7 @@ class IntentItemIn(_Model):
          "properties": {"notice_number": {"type": "string"}, "check_value": {"type": "string"}}},
     ]})
 
-    invoice_id: str | None = Field(default=None, max_length=40)
+    invoice_id: Identifier | None = Field(default=None, max_length=40)
     notice_number: str | None = Field(default=None, max_length=40)
     check_value: str | None = Field(default=None, max_length=20)
     amount_cents: Cents
@@ -280,17 +250,17 @@ class IntentReleaseRequest(_Model):
 class TerminalRef(_Model):
     """What the card terminal said (never a PAN: last 4 digits at most)."""
 
-    terminal_id: str | None = Field(default=None, max_length=64)
-    transaction_id: str | None = Field(default=None, max_length=128)
-    approval_code: str | None = Field(default=None, max_length=32)
+    terminal_id: Identifier | None = Field(default=None, max_length=64)
+    transaction_id: Identifier | None = Field(default=None, max_length=128)
+    approval_code: Identifier | None = Field(default=None, max_length=32)
     card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
-    card_brand: str | None = Field(default=None, max_length=32)
-    acquirer_batch: str | None = Field(default=None, max_length=64)
-    service_id: str | None = Field(default=None, max_length=32)
+    card_brand: Identifier | None = Field(default=None, max_length=32)
+    acquirer_batch: Identifier | None = Field(default=None, max_length=64)
+    service_id: Identifier | None = Field(default=None, max_length=32)
 
 
 class AllocationIn(_Model):
-    invoice_id: str = Field(max_length=40)
+    invoice_id: Identifier = Field(max_length=40)
     amount_cents: Cents
 
 
@@ -305,7 +275,7 @@ class PaymentRequest(_Model):
         default=None, max_length=20, description="default: the items of the client_txn_id's intent"
     )
     terminal: TerminalRef | None = None
-    receipt_no: str | None = Field(default=None, max_length=64)
+    receipt_no: Identifier | None = Field(default=None, max_length=64)
 
 
 class AllocationOut(_Out):
@@ -355,7 +325,7 @@ class KioskStatusReport(_Model):
     summary (the logger's last ERROR line, never a payload)."""
 
     sent_at: UtcDatetime
-    version: str = Field(max_length=40)
+    version: Annotated[Identifier, AfterValidator(mask_codes)] = Field(max_length=40)
     # Bounded by their columns (uptime BIGINT, the counts INTEGER): a larger number is a 422, not
     # a database error (docs/architecture.md, "API rules").
     uptime_s: StrictInt = Field(ge=0, le=2**53 - 1)
@@ -363,7 +333,7 @@ class KioskStatusReport(_Model):
     terminal_reachable: StrictBool | None = Field(description="null: not checked (a payment was in flight)")
     outbox_len: StrictInt = Field(ge=0, le=2**31 - 1)
     review_len: StrictInt = Field(ge=0, le=2**31 - 1)
-    last_error: str = Field(default="", max_length=200)
+    last_error: MaskedText = Field(default="", max_length=200)
 
 
 class KioskStatusAck(_Out):
@@ -377,7 +347,7 @@ class KioskStatusAck(_Out):
 class TerminalTotal(_Model):
     """One line of the card terminal's Reconciliation totals (per brand and currency)."""
 
-    brand: str = Field(max_length=32)
+    brand: Identifier = Field(max_length=32)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     count: int = Field(strict=True, ge=0, le=1_000_000)
     amount_cents: int = Field(strict=True, ge=0, le=99_999_999_999)
@@ -386,8 +356,8 @@ class TerminalTotal(_Model):
 class TerminalReconciliationReport(_Model):
     """What the terminal's Reconciliation said at day end, for the Riga day `business_date`."""
 
-    terminal_id: str = Field(min_length=1, max_length=64)
-    reconciliation_id: str = Field(min_length=1, max_length=64, description="the terminal's POIReconciliationID")
+    terminal_id: Identifier = Field(min_length=1, max_length=64)
+    reconciliation_id: Identifier = Field(min_length=1, max_length=64, description="the terminal's POIReconciliationID")
     business_date: date
     reconciled_at: UtcDatetime
     totals: list[TerminalTotal] = Field(max_length=50)

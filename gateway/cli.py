@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=serve)
     sub = parser.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
 
+    from gateway.cli_args import identifier
     from gateway.ops_cli import configure_operations
 
     # migrate, import-invoices, export-payments, reconcile, kiosk (docs/architecture.md, "Operations")
@@ -53,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     add = sub.add_parser("add-kiosk", help="register a kiosk; prints its token once")
     add.add_argument("--db", metavar="URL", help="database URL")
-    add.add_argument("--location", required=True, help="location code, e.g. zoseni")
-    add.add_argument("--kiosk-id", help="kiosk id (default: <location>-<random>)")
+    add.add_argument("--location", required=True, type=identifier, help="location code, e.g. zoseni")
+    add.add_argument("--kiosk-id", type=identifier, help="kiosk id (default: <location>-<random>)")
     add.set_defaults(func=add_kiosk)
 
     inv = sub.add_parser("demo-invoices", help="render the demo invoices as paper (EPC QR + Code 128)")
@@ -150,16 +150,21 @@ def demo_invoices(args: argparse.Namespace) -> int:
 
 
 def export_applications(args: argparse.Namespace) -> int:
+    import io
+
+    from common.files import atomic_write
     from gateway.db import make_engine, session_factory
     from gateway.services.applications import export_csv
     from gateway.settings import ApplicationsSettings
 
     cfg = ApplicationsSettings.load(key_file=Path(args.key_file) if args.key_file else None)
     engine = make_engine(args.db)
-    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh, session_factory(engine)() as s:
-        n = export_csv(s, cfg, fh, status=args.status, department=args.department,
+    buf = io.StringIO(newline="")
+    with session_factory(engine)() as s:
+        n = export_csv(s, cfg, buf, status=args.status, department=args.department,
                        delimiter=";" if args.semicolon else ",")
     engine.dispose()
+    # Decrypted personal data: a new 0600 file replaces the old at once, whatever mode it had.
+    atomic_write(args.out, buf.getvalue().encode("utf-8"), mode=0o600)
     print(f"{n} applications written to {args.out}")
     return 0

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 def configure_coordinator(parser: argparse.ArgumentParser) -> None:
     """The `coordinator` subcommands under the given parser."""
+    from gateway.cli_args import identifier
+
     sub = parser.add_subparsers(dest="coordinator_command", metavar="COMMAND")
     add = sub.add_parser("add", help="add a coordinator; prints a one-time password")
     add.add_argument("--db", metavar="URL", help="database URL")
-    add.add_argument("--name", required=True, help="the name to sign in with")
+    add.add_argument("--name", required=True, type=identifier, help="the name to sign in with")
     add.set_defaults(func=add_coordinator)
     parser.set_defaults(func=lambda _a: _help(parser))
 

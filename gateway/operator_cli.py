@@ -20,13 +20,14 @@ T = TypeVar("T")
 
 def configure_operator(parser: argparse.ArgumentParser) -> None:
     """The `operator` subcommands under the given parser."""
+    from gateway.cli_args import identifier
     from gateway.services.operators import ROLES
 
     sub = parser.add_subparsers(dest="operator_command", metavar="COMMAND")
     add = sub.add_parser("add", help="add an operator; prints a one-time PIN")
     add.add_argument("--db", metavar="URL", help="database URL")
-    add.add_argument("--name", required=True, help="the operator's name, as the desk lists it")
-    add.add_argument("--location", required=True, help="location code, e.g. zoseni")
+    add.add_argument("--name", required=True, type=identifier, help="the operator's name, as the desk lists it")
+    add.add_argument("--location", required=True, type=identifier, help="location code, e.g. zoseni")
     add.add_argument("--role", choices=ROLES, default="librarian")
     add.set_defaults(func=add_operator)
 
@@ -35,12 +36,12 @@ def configure_operator(parser: argparse.ArgumentParser) -> None:
     lst.set_defaults(func=list_operators)
 
     dis = sub.add_parser("disable", help="disable an operator and end their sessions")
-    dis.add_argument("name", metavar="NAME")
+    dis.add_argument("name", metavar="NAME", type=identifier)
     dis.add_argument("--db", metavar="URL", help="database URL")
     dis.set_defaults(func=disable_operator)
 
     reset = sub.add_parser("reset-pin", help="a new one-time PIN; clears a lock, ends sessions")
-    reset.add_argument("name", metavar="NAME")
+    reset.add_argument("name", metavar="NAME", type=identifier)
     reset.add_argument("--db", metavar="URL", help="database URL")
     reset.set_defaults(func=reset_pin)
     parser.set_defaults(func=lambda _a: _help(parser))

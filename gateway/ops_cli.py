@@ -7,7 +7,6 @@ returns the exit code.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -26,6 +25,8 @@ def _day(text: str) -> date:
 
 
 def configure_operations(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from gateway.cli_args import identifier
+
     mig = sub.add_parser("migrate", help="bring the database schema to the current version (run once, "
                                          "before starting workers)")
     mig.add_argument("--db", metavar="URL", help="database URL")
@@ -64,16 +65,16 @@ def configure_operations(sub: argparse._SubParsersAction[argparse.ArgumentParser
     lst.set_defaults(func=kiosk_list)
     rev = ksub.add_parser("revoke", help="turn a kiosk's token off for good")
     rev.add_argument("--db", metavar="URL", help="database URL")
-    rev.add_argument("kiosk_id", metavar="ID")
+    rev.add_argument("kiosk_id", metavar="ID", type=identifier)
     rev.set_defaults(func=kiosk_revoke)
     rot = ksub.add_parser("rotate-token", help="give a kiosk a new token (shown once)")
     rot.add_argument("--db", metavar="URL", help="database URL")
-    rot.add_argument("kiosk_id", metavar="ID")
+    rot.add_argument("kiosk_id", metavar="ID", type=identifier)
     rot.set_defaults(func=kiosk_rotate)
     reg = ksub.add_parser("register-key", help="trust a kiosk's receipt public key (<kid>.pub.pem)")
     reg.add_argument("--db", metavar="URL", help="database URL")
-    reg.add_argument("--kid", help="key id (default: the file name before .pub.pem)")
-    reg.add_argument("kiosk_id", metavar="ID")
+    reg.add_argument("--kid", type=identifier, help="key id (default: the file name before .pub.pem)")
+    reg.add_argument("kiosk_id", metavar="ID", type=identifier)
     reg.add_argument("file", type=Path, metavar="FILE")
     reg.set_defaults(func=kiosk_register_key)
 
@@ -88,8 +89,11 @@ def _engine(url: str | None, *, migrated: bool = True) -> Engine:
     return engine
 
 
-def _private_file(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _write_private(path: Path, data: bytes) -> None:
+    """A new file of mode 0600 replaces `path` at once (never an old file's mode, never half)."""
+    from common.files import atomic_write
+
+    atomic_write(path, data, mode=0o600)
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -130,33 +134,43 @@ def import_invoices(args: argparse.Namespace) -> int:
     print(f"invoices: {report.added} {verb} added, {report.updated} {verb} updated, {report.unchanged} "
           f"unchanged, {len(report.refused)} changes refused".replace("  ", " "))
     if args.check_values_out and report.computed_checks and not args.dry_run:
-        with os.fdopen(_private_file(args.check_values_out), "w", encoding="utf-8", newline="") as fh:
-            fh.write("notice_number;check_value\r\n")
-            fh.writelines(f"{n};{c}\r\n" for n, c in report.computed_checks)
+        text = "notice_number;check_value\r\n" + "".join(f"{n};{c}\r\n" for n, c in report.computed_checks)
+        _write_private(args.check_values_out, text.encode("utf-8"))
         print(f"{len(report.computed_checks)} computed check values written to {args.check_values_out}")
     return report.exit_code
 
 
 def export_payments(args: argparse.Namespace) -> int:
+    import io
+
     from gateway.db import session_factory
     from gateway.services import camt054
-    from gateway.services.exports import posted_payments, write_csv
+    from gateway.services.exports import ExportInvalid, check_csv, posted_payments, write_csv
 
     if args.last < args.first:
         print("error: --to is before --from", file=sys.stderr)
         return 2
     engine = _engine(args.db)
-    with session_factory(engine)() as s:
-        payments = posted_payments(s, args.first, args.last)
-        if args.format == "camt054":
-            data = camt054.build(payments, args.first, args.last, datetime.now(UTC))
-            with os.fdopen(_private_file(args.out), "wb") as fh:
-                fh.write(data)
-            lines = sum(len(p.row.allocations) + (1 if p.row.credit_cents else 0) for p in payments)
-        else:
-            with os.fdopen(_private_file(args.out), "w", encoding="utf-8", newline="") as fh:
-                lines = write_csv(fh, payments, semicolon=args.semicolon)
-    engine.dispose()
+    try:
+        with session_factory(engine)() as s:
+            payments = posted_payments(s, args.first, args.last)
+            # Made whole, read back, and only then written: the accounts get a file that parses or
+            # none at all (docs/architecture.md, "Operations").
+            if args.format == "camt054":
+                data = camt054.build(payments, args.first, args.last, datetime.now(UTC))
+                camt054.check(data, payments)
+                lines = sum(len(p.row.allocations) + (1 if p.row.credit_cents else 0) for p in payments)
+            else:
+                buf = io.StringIO(newline="")
+                lines = write_csv(buf, payments, semicolon=args.semicolon)
+                check_csv(buf.getvalue(), lines, semicolon=args.semicolon)
+                data = buf.getvalue().encode("utf-8")
+    except ExportInvalid as exc:
+        print(f"error: {exc}; {args.out} not written", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    _write_private(args.out, data)
     total = sum(p.row.amount_cents for p in payments)
     print(f"{len(payments)} payments ({lines} lines, {total // 100},{total % 100:02d} EUR) "
           f"written to {args.out}")
@@ -204,6 +218,7 @@ def kiosk_list(args: argparse.Namespace) -> int:
 
 
 def _admin(args: argparse.Namespace, action: str) -> int:
+    from common.schema_types import identifier_problem
     from gateway.admin import AdminError
     from gateway.db import session_factory
     from gateway.services import kiosks
@@ -219,6 +234,8 @@ def _admin(args: argparse.Namespace, action: str) -> int:
                 print(f"kiosk {args.kiosk_id}: new token (shown once; the old one no longer works): {token}")
             else:
                 kid = args.kid or kiosks.kid_from_filename(args.file.name)
+                if (problem := identifier_problem(kid)) is not None:
+                    raise AdminError(f"key id {kid!r} {problem}")  # a file name may hold anything
                 added = kiosks.register_key(s, args.kiosk_id, args.file.read_bytes(), kid, datetime.now(UTC))
                 print(f"key {kid} {'registered' if added else 'was already registered'} for kiosk {args.kiosk_id}")
     except (AdminError, OSError) as exc:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from common.schema import UtcDatetime
+from common.schema import Identifier, UtcDatetime
 
 ApplicationStatus = Literal["received", "awaiting_identity"]
 Assurance = Literal["none", "librarian_checked_id", "eid"]
@@ -25,12 +25,12 @@ class IdentityClaim(_In):
     # A claim alone is not trusted: "librarian_checked_id" counts only when the request carries an
     # operator session, whose operator is recorded (docs/architecture.md, "Operators").
     assurance: Assurance = "none"
-    operator_id: str | None = Field(default=None, max_length=64)  # ignored: the session names the operator
+    operator_id: Identifier | None = Field(default=None, max_length=64)  # ignored: the session names the operator
 
 
 class ApplicationRequest(_In):
     client_application_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-    service_code: str = Field(min_length=1, max_length=40)
+    service_code: Identifier = Field(min_length=1, max_length=40)
     form_version: StrictInt = Field(ge=1)
     lang: Literal["lv", "en", "ru"] = "lv"
     # Aware and within the API's time window (docs/architecture.md, "API rules"); not after the

@@ -10,13 +10,14 @@ allocated to any invoice (credit for staff) goes to a separate notification for 
 
 from __future__ import annotations
 
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from gateway.services.exports import ExportedPayment, day_range, euros, local_day
+from gateway.services.exports import ExportedPayment, ExportInvalid, day_range, euros, local_day
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
 CREDIT_ACCOUNT = "KAC-CREDIT"
@@ -162,3 +163,32 @@ def build(payments: list[ExportedPayment], first: date, last: date, now: datetim
     ET.indent(root)
     body_xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body_xml
+
+
+# What XML 1.0 cannot carry at all (ElementTree writes it unescaped, and no parser reads it back).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unwritable(payments: list[ExportedPayment]) -> list[str]:
+    """The payments holding a character XML cannot carry, to name them in the refusal."""
+    out = []
+    for ex in payments:
+        p = ex.row
+        texts = (p.kiosk_id, p.receipt_no, p.terminal_id, p.terminal_txn_id, p.approval_code, p.flags,
+                 ex.location_code, ex.location_name, *(a.invoice.notice_number for a in p.allocations))
+        if any(t and _NOT_XML.search(t) for t in texts):
+            out.append(p.id)
+    return out
+
+
+def check(data: bytes, payments: list[ExportedPayment]) -> None:
+    """Parse the document back (`ExportInvalid` when it is not a well-formed camt.054)."""
+    try:
+        # Our own document, just made: no entity or DTD of anyone else's to be wary of.
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        bad = _unwritable(payments)
+        which = f"; payments with a character XML cannot carry: {', '.join(bad)}" if bad else ""
+        raise ExportInvalid(f"the camt.054 is not well-formed XML ({exc}){which}") from None
+    if root.tag != f"{{{NAMESPACE}}}Document" or root.find(f"{{{NAMESPACE}}}BkToCstmrDbtCdtNtfctn") is None:
+        raise ExportInvalid("the camt.054 does not read back as a camt.054 document")

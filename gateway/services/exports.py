@@ -5,12 +5,15 @@ location, kiosk, receipt number and the terminal's references. Two formats: a CS
 per allocation (plus one per unallocated credit), and camt.054 (`gateway.services.camt054`), which
 an accounting system books like a bank's credit notification. Amounts are integer cents inside and
 written as euros with exactly two decimals, never through a float. Every CSV cell goes through
-`common.csv_safe.safe_cell`, so no cell opens as a formula in a spreadsheet.
+`common.csv_safe.safe_cell`, so no cell opens as a formula in a spreadsheet. What is written is read
+back before the file appears (`check_csv`, `camt054.check`): a file the accounts cannot read is
+never handed over as if it were an export.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,6 +32,10 @@ CSV_COLUMNS = (
     "location_code", "location_name", "receipt_no", "terminal_id", "terminal_txn_id", "approval_code",
     "card_brand", "acquirer_batch", "needs_review", "flags",
 )
+
+
+class ExportInvalid(ValueError):
+    """The export as made would not read back: nothing is written (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -110,3 +117,13 @@ def write_csv(fh: TextIO, payments: list[ExportedPayment], *, semicolon: bool = 
         writer.writerow(row)
         n += 1
     return n
+
+
+def check_csv(text: str, lines: int, *, semicolon: bool = False) -> None:
+    """Read the CSV back: a header and `lines` rows of every column, or `ExportInvalid`."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if semicolon else ","))
+    except csv.Error as exc:
+        raise ExportInvalid(f"the CSV does not read back ({exc})") from None
+    if rows[:1] != [list(CSV_COLUMNS)] or len(rows) != lines + 1 or any(len(r) != len(CSV_COLUMNS) for r in rows):
+        raise ExportInvalid(f"the CSV reads back as {len(rows) - 1} lines, not {lines}")

@@ -62,15 +62,22 @@ def report_problems(row: KioskStatusRow | KioskStatusReport) -> list[KioskProble
 
 
 def record(session: Session, kiosk: Kiosk, report: KioskStatusReport, now: datetime) -> KioskStatusAck:
-    """Keep `report` as the kiosk's latest; an older report arriving late never replaces a newer one."""
+    """Keep `report` as the kiosk's latest; an older report arriving late never replaces a newer one.
+
+    The kiosk's `sent_at` only orders its reports, and a time ahead of the gateway's clock is
+    clamped to that clock rather than refused: a kiosk whose clock runs fast still shows its paper
+    and terminal on the admin page, and a report "from 2099" can no longer hold the row against
+    every later honest one (a row stored ahead of the clock before this rule gives way to any report).
+    """
+    sent_at = min(report.sent_at, now)
     row = session.get(KioskStatusRow, kiosk.id)
     if row is None:
         row = KioskStatusRow(kiosk_id=kiosk.id)
         session.add(row)
-    elif row.sent_at > report.sent_at:
+    elif sent_at < row.sent_at <= now:
         return KioskStatusAck(received_at=now, problems=report_problems(row))
     row.received_at = now
-    row.sent_at = report.sent_at
+    row.sent_at = sent_at
     row.version = report.version
     row.uptime_s = report.uptime_s
     row.printer_state = report.printer_state

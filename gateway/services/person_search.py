@@ -9,7 +9,6 @@ request body. The payer is matched by `payer_ref`, the keyed hash the import kee
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.operator_schema import PersonSearchRequest, PersonSearchResponse, PersonView
-from common.personal_code import PersonalCode, PersonalCodeError, mask, parse
+from common.personal_code import PersonalCode, PersonalCodeError, mask_codes, parse
 from common.schema import ErrorCode
 from gateway.models import Invoice, Kiosk, Payer, PersonSearch
 from gateway.problems import ProblemError
@@ -36,13 +35,10 @@ def parse_code(text: str) -> PersonalCode:
                            errors=[{"pointer": "/personal_code", "code": exc.code}]) from None
 
 
-_CODE_SHAPED = re.compile(r"\d{6}\s*-?\s*\d{5}")
-
-
 def scrub(text: str) -> str:
     """The reason as typed, with anything shaped like a personal code masked: a code typed into
-    the reason must not reach the audit in full either."""
-    return _CODE_SHAPED.sub(lambda m: mask(m.group(0)), text)
+    the reason must not reach the audit in full either, whatever dashes or spaces it was typed with."""
+    return mask_codes(text)
 
 
 def check_rate_limit(db: Session, operator: OperatorContext, now: datetime, policy: OperatorPolicy) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.desk_counters import CONSULTATION, EVENT_KINDS, UNDO_WINDOW_S, valid_event
-from common.schema import ErrorCode
+from common.schema import ErrorCode, MaskedText
 from gateway.models import ServiceEvent
 from gateway.problems import ProblemError
 from gateway.services import desk_problems
@@ -40,7 +40,7 @@ class ServiceEventIn(BaseModel):
     kind: Kind
     category: Category | None = None
     occurred_at: AwareDatetime
-    note: str = Field(default="", max_length=500)
+    note: MaskedText = Field(default="", max_length=500)
 
 
 class ServiceEventOut(BaseModel):

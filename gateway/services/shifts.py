@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.desk_counters import DENOMINATIONS
-from common.schema import ErrorCode
+from common.schema import ErrorCode, Identifier, MaskedText
 from gateway.models import CashHandover, PaymentReversal, PaymentRow, Shift
 from gateway.problems import ProblemError
 from gateway.services import desk_problems
@@ -51,18 +51,18 @@ class Counted(_In):
 
 class ShiftCloseIn(_In):
     counted: list[Counted] = Field(max_length=len(DENOMINATIONS))
-    difference_reason: str = Field(default="", max_length=500)
+    difference_reason: MaskedText = Field(default="", max_length=500)
 
 
 class HandoverIn(_In):
     client_handover_id: str = ClientId
-    shift_id: str | None = Field(default=None, max_length=40)
+    shift_id: Identifier | None = Field(default=None, max_length=40)
     amount_cents: int = Field(gt=0, le=MAX_CASH)
-    bag_no: str = Field(min_length=1, max_length=40)
-    seal_no: str = Field(default="", max_length=40)
-    receipt_from: str = Field(default="", max_length=64)
-    receipt_to: str = Field(default="", max_length=64)
-    collector_name: str = Field(min_length=1, max_length=120)
+    bag_no: Identifier = Field(min_length=1, max_length=40)
+    seal_no: Identifier = Field(default="", max_length=40)
+    receipt_from: Identifier = Field(default="", max_length=64)
+    receipt_to: Identifier = Field(default="", max_length=64)
+    collector_name: Identifier = Field(min_length=1, max_length=120)
     handed_at: AwareDatetime
 
 

@@ -9,7 +9,8 @@ Schemathesis, and why:
   a real client never reuses a key for another body, and the reuse answer (422) is tested in
   test_gateway_api.py;
 - times are generated with a year from 2000 to 2099, as the document's pattern for them says
-  (Schemathesis would otherwise draw years 1-9999 and filter most of them away);
+  (Schemathesis would otherwise draw years 1-9999 and filter most of them away), and a day away
+  from either end, so that any offset keeps them within 2000-2099 in UTC too;
 - a float with no fraction (`10.0`) is sent as the integer it equals: JSON Schema counts it as an
   integer, the API refuses it on purpose (strict integers; test_hardening_input.py tests that);
 - generated strings hold no NUL: the API refuses them by design (422 `invalid-unicode`:
@@ -42,10 +43,11 @@ from datetime import datetime, timedelta, timezone
 import schemathesis
 from hypothesis import strategies as st
 
-# Times the API takes: written with a year from 2000 to 2099 (the document's pattern), any offset.
+# Times the API takes: a year from 2000 to 2099 both as written (the document's pattern) and in
+# UTC, any offset (a day's margin at each end keeps both true for every offset).
 schemathesis.openapi.format("date-time", st.builds(
     lambda moment, minutes: moment.replace(tzinfo=timezone(timedelta(minutes=minutes))).isoformat(),
-    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59)),
+    st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30, 23, 59, 59)),
     st.integers(min_value=-14 * 60, max_value=14 * 60),
 ))
 
