@@ -69,8 +69,12 @@ def record_reversal(s: Session, kiosk: Kiosk, operator: OperatorContext, req: Re
     """Record the terminal's Reversal of this kiosk's card payment and take its allocations back
     from the invoices: (201, new) or (200, the reversal already recorded).
 
-    404 when this kiosk has no such payment; 409 for cash, or when the payment was not approved
-    on the same (Riga) day as the reversal — the kiosk checks that before it asks the terminal.
+    404 when this kiosk has no such payment; 409 for cash, or when it is not the payment's day.
+    The day is decided on the gateway's clock (docs/architecture.md, "Operators"): the Riga day of
+    `now` must be the day the gateway received the posting (`posted_at`, its own record) and the
+    day the kiosk says the card was approved (`approved_at`, which can only narrow the rule: a
+    posting delayed past midnight is of a day the terminal no longer reverses). The kiosk's
+    `reversed_at` is recorded, never trusted.
     """
     pay = s.execute(select(PaymentRow).where(PaymentRow.kiosk_id == kiosk.id,
                                              PaymentRow.client_txn_id == req.client_txn_id)
@@ -80,7 +84,8 @@ def record_reversal(s: Session, kiosk: Kiosk, operator: OperatorContext, req: Re
     done = s.execute(select(PaymentReversal).where(PaymentReversal.payment_id == pay.id)).scalar_one_or_none()
     if done is not None:
         return 200, _view(done, pay, operator.name)
-    if pay.method != "card" or local_date(pay.approved_at) != local_date(req.reversed_at):
+    today = local_date(now)
+    if pay.method != "card" or local_date(pay.posted_at) != today or local_date(pay.approved_at) != today:
         raise ProblemError(ErrorCode.REVERSAL_REFUSED)
     ids = sorted(a.invoice_id for a in pay.allocations)
     locked = {inv.id: inv for inv in s.execute(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)

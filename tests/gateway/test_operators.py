@@ -431,11 +431,16 @@ def test_a_same_day_card_payment_is_reversed_and_recorded(gw: Gateway) -> None:
         assert "reversed" in look["flags"]
         is_problem(c.post("/payment-reversals", headers={**key(), **op},
                           json={**body, "client_txn_id": "no-such-payment"}), 404, "payment-not-found")
-        # Not the same day, or cash: refused before anything changes.
+        # Not the same day on the gateway's clock, or cash: refused before anything changes.
         txn2, inv2 = _card_payment(gw, c, 900)
-        tomorrow = (gw.clock.now() + timedelta(days=1)).isoformat()
-        is_problem(c.post("/payment-reversals", headers={**key(), **op},
-                          json={**body, "client_txn_id": txn2, "reversed_at": tomorrow}), 409, "reversal-refused")
+        gw.clock.advance(24 * 3600)
+        try:
+            op = session_of(c, name, pin)
+            tomorrow = gw.clock.now().isoformat()
+            is_problem(c.post("/payment-reversals", headers={**key(), **op},
+                              json={**body, "client_txn_id": txn2, "reversed_at": tomorrow}), 409, "reversal-refused")
+        finally:
+            gw.clock.advance(-24 * 3600)
     with session_factory(gw.engine)() as s:
         assert s.get(Invoice, inv_id).paid_cents == 0  # type: ignore[union-attr]
         assert s.get(Invoice, inv2).paid_cents == 900  # type: ignore[union-attr]
