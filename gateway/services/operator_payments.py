@@ -1,8 +1,8 @@
 """Money at the desk: cash postings (only on an operator's behalf), who took a payment, and card
 reversals recorded against the original payment (docs/architecture.md, "Operators").
 
-The posting itself is `gateway.services.payments.post_once`, unchanged: this module decides who may
-post cash before it runs and records the operator after it.
+The posting itself is `gateway.services.payments.post_once`: this module decides who may post cash
+before it runs (a session valid now, or the intent's posting proof) and records the operator after it.
 """
 
 from __future__ import annotations
@@ -17,31 +17,37 @@ from common.operator_schema import Reversal, ReversalRequest
 from common.schema import ErrorCode, Payment, PaymentRequest
 from gateway.models import Invoice, Kiosk, PaymentOperator, PaymentReversal, PaymentRow
 from gateway.problems import ProblemError
-from gateway.services import operator_sessions, payments
+from gateway.services import operator_sessions, payments, posting_proofs
 from gateway.services.operator_sessions import OperatorContext
-from gateway.services.operators import OperatorPolicy, record_event
+from gateway.services.operators import record_event
 from gateway.settings import local_date
 
 
-def authorise(db: Session, kiosk: Kiosk, req: PaymentRequest, token: str | None, now: datetime,
-              policy: OperatorPolicy) -> OperatorContext | None:
-    """The operator a posting is made for, checked before the posting runs.
+def authorise(db: Session, kiosk: Kiosk, req: PaymentRequest, token: str | None, proof: str | None,
+              now: datetime) -> OperatorContext | None:
+    """The operator a posting is made for, checked before the posting runs, on the gateway's clock.
 
-    Cash needs an operator session open now or when the cash was taken (`approved_at`): 403
-    without one, 401 with one not valid. A posting already recorded is answered as it was, so an
-    outbox replay never needs a session. A card posting is never refused here: money already moved
-    on the terminal; its session, when valid, only names who took it.
+    Cash needs an operator session valid now, or the posting proof the gateway issued with this
+    payment's intent on a session then valid (`gateway.services.posting_proofs`): 403 with
+    neither, 401 when what came is not valid. The proof names who took the cash; `approved_at` is
+    the kiosk's and decides nothing. A posting already recorded is answered as it was, so an
+    outbox replay never needs either. A card posting is never refused here: money already moved
+    on the terminal; a session valid now only names who took it.
     """
     if req.method == "cash":
         if payments.find_payment(db, kiosk.id, req.client_txn_id) is not None:
             return None
-        if not token:
-            raise ProblemError(ErrorCode.OPERATOR_SESSION_REQUIRED)
-        return operator_sessions.for_money_taken(db, kiosk, token, now, req.approved_at, policy)
+        if proof:
+            proven = posting_proofs.operator_for(db, kiosk, proof, req, now)
+            if proven is not None:
+                return proven
+        if token:
+            return operator_sessions.current(db, kiosk, token, now)
+        raise ProblemError(ErrorCode.OPERATOR_SESSION_INVALID if proof else ErrorCode.OPERATOR_SESSION_REQUIRED)
     if not token:
         return None
     try:
-        return operator_sessions.for_money_taken(db, kiosk, token, now, req.approved_at, policy)
+        return operator_sessions.current(db, kiosk, token, now)
     except ProblemError:
         return None
 
@@ -49,7 +55,8 @@ def authorise(db: Session, kiosk: Kiosk, req: PaymentRequest, token: str | None,
 def post(s: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime,
          operator: OperatorContext | None) -> tuple[int, Payment]:
     """`payments.post_once`, then the operator who took a new payment, in the same transaction."""
-    status, view = payments.post_once(s, kiosk, req, now)
+    status, view = payments.post_once(s, kiosk, req, now,
+                                      operator_session_id=operator.session_id if operator else None)
     if status == 201 and operator is not None:
         s.add(PaymentOperator(payment_id=view.payment_id, operator_id=operator.operator_id,
                               session_id=operator.session_id))
