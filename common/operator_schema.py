@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.schema import ClientTxnId, Identifier, InvoiceView, MaskedText, TerminalRef, UtcDatetime
 
 OPERATOR_SESSION_HEADER = "X-Operator-Session"
+# The posting proof a payment intent made on an operator session answers: it lets the kiosk post
+# that payment's cash after the session ended (docs/architecture.md, "Operators").
+POSTING_PROOF_HEADER = "X-Posting-Proof"
 
 OperatorRole = Literal["librarian", "coordinator"]
 IdDocument = Literal["id-card", "passport", "residence-permit", "driving-licence", "other"]

@@ -238,6 +238,9 @@ class PaymentIntent(_Out):
     expires_at: UtcDatetime
     total_cents: int
     items: list[IntentItemOut]
+    posting_proof: str | None = Field(
+        default=None, description="made on an operator session: sent as X-Posting-Proof, it lets this "
+        "payment's cash post after the session ended, for a bounded time")
 
 
 class IntentReleaseRequest(_Model):

@@ -33,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="how long 5 wrong PINs in a row lock an operator (default 15)")
     parser.add_argument("--operator-session-minutes", type=float, default=120, metavar="M",
                         help="how long an operator session lasts at most (default 120)")
+    parser.add_argument("--posting-proof-hours", type=float, default=24, metavar="H",
+                        help="how long cash reserved on an operator session may post after it ended "
+                             "(default 24)")
     parser.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
                         help="worker processes (default 1; about one per core)")
     parser.add_argument("--skip-migrate", action="store_true",
@@ -108,7 +111,8 @@ def serve(args: argparse.Namespace) -> int:
     from gateway.workers import serve as serve_workers
 
     policy = OperatorPolicy(lockout=timedelta(minutes=args.operator_lockout_minutes),
-                            session_ttl=timedelta(minutes=args.operator_session_minutes))
+                            session_ttl=timedelta(minutes=args.operator_session_minutes),
+                            posting_proof_ttl=timedelta(hours=args.posting_proof_hours))
     # --skip-migrate: `kiosk gateway migrate` ran already (docs/architecture.md, "Operations").
     settings = ServeSettings(db_url=args.serve_db or default_db_url(), receipt_keys=args.receipt_keys,
                              demo_receipts=args.demo_receipts, migrate=not args.skip_migrate,

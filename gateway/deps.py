@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import Clock
-from common.operator_schema import OPERATOR_SESSION_HEADER
+from common.operator_schema import OPERATOR_SESSION_HEADER, POSTING_PROOF_HEADER
 from common.schema import ErrorCode
 from gateway import admin, idempotency
 from gateway.db import read_connection
@@ -196,6 +196,12 @@ OperatorLimits = Annotated[OperatorPolicy, Depends(operator_policy)]
 OperatorSessionToken = Annotated[
     str | None,
     Header(alias=OPERATOR_SESSION_HEADER, description="the signed-in operator's session, beside the kiosk token"),
+]
+
+PostingProofToken = Annotated[
+    str | None,
+    Header(alias=POSTING_PROOF_HEADER, max_length=100,
+           description="the posting proof of this payment's intent: cash after the operator's session ended"),
 ]
 
 

@@ -18,6 +18,7 @@ from common.i18n import N_, gettext
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
 from common.operator_schema import (
     OPERATOR_SESSION_HEADER,
+    POSTING_PROOF_HEADER,
     ApplicationConfirmed,
     IdDocument,
     IdentityConfirmationRequest,
@@ -66,9 +67,13 @@ def _local_code_error(exc: CodeError, pointer: str) -> GatewayError:
     return gateway_error(exc.code, 422, False, [FieldError(pointer=pointer, code=exc.code)])
 
 
-def _as_operator(session: str | None) -> dict[str, str]:
-    """The header a request on an operator's behalf carries beside the kiosk's token."""
-    return {OPERATOR_SESSION_HEADER: session} if session else {}
+def _as_operator(session: str | None, posting_proof: str | None = None) -> dict[str, str]:
+    """The headers a request on an operator's behalf carries beside the kiosk's token: the session,
+    and for a cash posting the proof its intent answered."""
+    headers = {OPERATOR_SESSION_HEADER: session} if session else {}
+    if posting_proof:
+        headers[POSTING_PROOF_HEADER] = posting_proof
+    return headers
 
 
 class GatewayClient(GatewayHttp):
@@ -86,10 +91,11 @@ class GatewayClient(GatewayHttp):
         body: BaseModel | None = None,
         idempotency_key: str | None = None,
         operator_session: str | None = None,
+        posting_proof: str | None = None,
     ) -> M:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         return await self.send(method, path, out.model_validate, json=payload, idempotency_key=idempotency_key,
-                               headers=_as_operator(operator_session))
+                               headers=_as_operator(operator_session, posting_proof))
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -154,9 +160,11 @@ class GatewayClient(GatewayHttp):
         terminal: TerminalRef | dict[str, Any] | None = None,
         receipt_no: str | None = None,
         operator_session: str | None = None,
+        posting_proof: str | None = None,
     ) -> Payment:
-        """Post an approved payment. `method="cash"` needs `operator_session`: the session open
-        now or the one under which the cash was taken (docs/architecture.md, "Operators")."""
+        """Post an approved payment. `method="cash"` needs `operator_session`, a session valid now,
+        or `posting_proof`, the proof its intent answered on a session (docs/architecture.md,
+        "Operators")."""
         allocs = None
         if allocations is not None:
             allocs = [
@@ -173,7 +181,8 @@ class GatewayClient(GatewayHttp):
             terminal=term,
             receipt_no=receipt_no,
         )
-        return await self._request("POST", "/payments", Payment, body, idempotency_key, operator_session)
+        return await self._request("POST", "/payments", Payment, body, idempotency_key, operator_session,
+                                   posting_proof)
 
     async def lookup_payment(self, client_txn_id: str) -> PaymentLookupResponse:
         body = PaymentLookupRequest(client_txn_id=client_txn_id)

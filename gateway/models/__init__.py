@@ -35,7 +35,9 @@ from gateway.models.desk import (
     PaymentOperator,
     PaymentReversal,
     PersonSearch,
+    PostingProof,
     ServiceEvent,
+    SessionInvoiceFind,
     Shift,
 )
 from gateway.models.ops import (
@@ -72,8 +74,10 @@ __all__ = [
     "PaymentReversal",
     "PaymentRow",
     "PersonSearch",
+    "PostingProof",
     "RegistrationCounter",
     "ServiceEvent",
+    "SessionInvoiceFind",
     "Shift",
     "TerminalReconciliation",
     "UtcDateTime",

@@ -156,6 +156,30 @@ class PersonSearch(Base):
     invoice_count: Mapped[int] = mapped_column(Integer)
 
 
+class SessionInvoiceFind(Base):
+    """An invoice a person search on this operator session returned: while the session is open,
+    the kiosk may reserve or pay it by id (docs/architecture.md, "Operators")."""
+
+    __tablename__ = "session_invoice_finds"
+    session_id: Mapped[str] = mapped_column(ForeignKey("operator_sessions.id"), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PostingProof(Base):
+    """The gateway's word that an intent was made on a valid operator session: with its token the
+    cash of that payment (that amount) posts after the session ended, until `expires_at`. The token
+    is stored as SHA-256 only."""
+
+    __tablename__ = "posting_proofs"
+    intent_id: Mapped[str] = mapped_column(ForeignKey("payment_intents.id"), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("operator_sessions.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class PaymentOperator(Base):
     """Who took a payment at the desk (cash always; card when an operator was signed in)."""
 

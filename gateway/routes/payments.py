@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from common.schema import API_PREFIX, Payment, PaymentRequest
-from gateway.deps import CurrentKiosk, DbSession, Idempotent, OperatorLimits, OperatorSessionToken
+from gateway.deps import CurrentKiosk, DbSession, Idempotent, OperatorSessionToken, PostingProofToken
 from gateway.problems import problem_responses
 from gateway.services import operator_payments
 
@@ -21,16 +21,18 @@ router = APIRouter(prefix=API_PREFIX, tags=["payments"])
     responses=problem_responses(400, 401, 403, 409, 422, 503),
 )
 def post_payment(body: PaymentRequest, db: DbSession, kiosk: CurrentKiosk, idem: Idempotent,
-                 policy: OperatorLimits, operator_session: OperatorSessionToken = None) -> Any:
+                 operator_session: OperatorSessionToken = None, posting_proof: PostingProofToken = None) -> Any:
     """Post an approved payment. Never refused for a business reason: conflicts become credit.
 
     The same `client_txn_id` always answers the same payment (200), whatever the key. `"method":
-    "cash"` needs `X-Operator-Session` of a session open now or when the cash was taken (403
-    without it, 401 when it is not valid); docs/architecture.md, "Operators".
+    "cash"` needs `X-Operator-Session` of a session valid now, or `X-Posting-Proof`, the proof its
+    intent answered when made on a session (403 with neither, 401 when not valid); docs/
+    architecture.md, "Operators". An allocation naming an invoice neither the payment's intent nor
+    a find of this kiosk or session returned is treated like an unknown invoice (credit).
     """
     operator = None
-    if body.method == "cash" or operator_session:
+    if body.method == "cash" or operator_session or posting_proof:
         # Decided before the Idempotency-Key is claimed, so a refusal is never stored and replayed.
         with db.begin():
-            operator = operator_payments.authorise(db, kiosk, body, operator_session, idem.now, policy)
+            operator = operator_payments.authorise(db, kiosk, body, operator_session, posting_proof, idem.now)
     return idem.run(body, lambda s: operator_payments.post(s, kiosk, body, idem.now, operator))

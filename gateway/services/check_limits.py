@@ -6,7 +6,8 @@ A check value is only as strong as the limit on guessing it (docs/architecture.m
 - per notice, across kiosks: a notice that collects too many wrong guesses anywhere is closed for
   the window, so many kiosk tokens cannot share one guessing job;
 - an intent may name an invoice by id only if the same kiosk found it with its check value within
-  the find window; a refused id counts as a failed check.
+  the find window, or a person search on the same, still open, operator session returned it; a
+  refused id counts as a failed check.
 
 Counting and deciding happen in one transaction under a lock (an advisory lock per kiosk and per
 notice on PostgreSQL; on SQLite every transaction begins IMMEDIATE, holding the one writer lock), so
@@ -18,14 +19,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, text
+from sqlalchemy import CursorResult, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from common.schema import ErrorCode
-from gateway.models import FailedCheck, InvoiceFind
+from gateway.models import FailedCheck, InvoiceFind, OperatorSessionRow, SessionInvoiceFind
 from gateway.problems import ProblemError
 
 WINDOW = timedelta(minutes=10)
@@ -100,11 +102,49 @@ def found_here(session: Session, kiosk_id: str, invoice_id: str, now: datetime) 
     return found_at is not None and found_at > now - FIND_WINDOW
 
 
+def record_session_finds(session: Session, session_id: str, invoice_ids: Iterable[str], now: datetime) -> None:
+    """A person search on this operator session returned these invoices: the session may use them."""
+    rows = [{"session_id": session_id, "invoice_id": i, "found_at": now} for i in dict.fromkeys(invoice_ids)]
+    if not rows:
+        return
+    insert = pg_insert if _is_postgres(session) else sqlite_insert
+    stmt = insert(SessionInvoiceFind).values(rows)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[SessionInvoiceFind.session_id, SessionInvoiceFind.invoice_id],
+        set_={"found_at": stmt.excluded.found_at}))
+
+
+def _open_session(now: datetime) -> list[Any]:
+    return [OperatorSessionRow.created_at <= now, OperatorSessionRow.expires_at > now,
+            or_(OperatorSessionRow.ended_at.is_(None), OperatorSessionRow.ended_at > now)]
+
+
+def found_by_session(session: Session, session_id: str | None, invoice_id: str, now: datetime) -> bool:
+    """Whether a person search on this operator session, open now, returned the invoice."""
+    if session_id is None:
+        return False
+    row = session.execute(
+        select(SessionInvoiceFind.found_at)
+        .join(OperatorSessionRow, OperatorSessionRow.id == SessionInvoiceFind.session_id)
+        .where(SessionInvoiceFind.session_id == session_id, SessionInvoiceFind.invoice_id == invoice_id,
+               *_open_session(now))
+    ).first()
+    return row is not None
+
+
+def may_use(session: Session, kiosk_id: str, session_id: str | None, invoice_id: str, now: datetime) -> bool:
+    """Whether this kiosk (on this operator session, if any) may name the invoice by id."""
+    return found_here(session, kiosk_id, invoice_id, now) or found_by_session(session, session_id, invoice_id, now)
+
+
 def purge(session: Session, now: datetime) -> int:
     """Drop failures and finds that no longer matter (run at start-up and now and then)."""
     gone = 0
+    closed = select(OperatorSessionRow.id).where(
+        or_(OperatorSessionRow.expires_at <= now, OperatorSessionRow.ended_at <= now))
     for stmt in (delete(FailedCheck).where(FailedCheck.at < now - 2 * WINDOW),
-                 delete(InvoiceFind).where(InvoiceFind.found_at < now - FIND_WINDOW)):
+                 delete(InvoiceFind).where(InvoiceFind.found_at < now - FIND_WINDOW),
+                 delete(SessionInvoiceFind).where(SessionInvoiceFind.session_id.in_(closed))):
         result = session.execute(stmt)
         gone += result.rowcount if isinstance(result, CursorResult) else 0
     return gone

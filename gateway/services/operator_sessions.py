@@ -153,21 +153,6 @@ def current(db: Session, kiosk: Kiosk, token: str, now: datetime) -> OperatorCon
     return _context(row, row.operator)
 
 
-def for_money_taken(db: Session, kiosk: Kiosk, token: str, now: datetime, taken_at: datetime,
-                    policy: OperatorPolicy) -> OperatorContext:
-    """The operator of a session open now, or open when the money was taken (`taken_at`).
-
-    Once cash is in the drawer its posting is never refused for a business reason (docs/
-    architecture.md, "Money and receipt states"): the outbox may post it after the session that
-    took it ended, with that session's token or with the operator session open now.
-    """
-    row = _usable(_find(db, kiosk, token), kiosk)
-    closed = min(row.expires_at, row.ended_at or row.expires_at)
-    if is_open(row, now) or row.created_at - policy.clock_skew <= taken_at <= closed + policy.clock_skew:
-        return _context(row, row.operator)
-    raise ProblemError(ErrorCode.OPERATOR_SESSION_INVALID)
-
-
 def end(db: Session, kiosk: Kiosk, token: str, now: datetime) -> None:
     """End the session (ending one already ended, or unknown here, changes nothing)."""
     row = _find(db, kiosk, token)

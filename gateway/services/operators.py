@@ -28,8 +28,9 @@ class OperatorPolicy:
     session_ttl: timedelta = timedelta(hours=2)  # the desk also ends it on Lock and inactivity
     searches_per_window: int = 30  # person searches per operator ...
     search_window: timedelta = timedelta(minutes=10)  # ... in this sliding window
-    # Kiosk and gateway clocks differ a little: cash taken just before a session ended still posts.
-    clock_skew: timedelta = timedelta(minutes=2)
+    # How long the posting proof an intent made on a session carries cash past that session's end
+    # (the outbox posts cash after the desk locked; gateway.services.posting_proofs).
+    posting_proof_ttl: timedelta = timedelta(hours=24)
 
 
 class OperatorError(Exception):

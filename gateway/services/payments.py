@@ -152,22 +152,25 @@ def _check_of(idx: int, item: IntentItemIn) -> str:
 
 
 def create_intent(
-    session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime, *, by_operator: bool = False
+    session: Session, kiosk: Kiosk, req: PaymentIntentRequest, now: datetime, *,
+    operator_session_id: str | None = None,
 ) -> tuple[int, PaymentIntent]:
-    """Reserve the items' invoices: (201, new), or (200, the same intent asked again)."""
+    """Reserve the items' invoices: (201, new), or (200, the same intent asked again).
+
+    `operator_session_id`: the desk's session, whose person searches' invoices it may name by id."""
     existing = find_intent(session, kiosk.id, req.client_txn_id)
     notices = [_notice_of(idx, item) for idx, item in enumerate(req.items) if item.invoice_id is None]
     check_limits.lock(session, kiosk.id, notices)
     check_limits.check(session, kiosk.id, now, notices)
 
     # Resolve every item to an invoice id. By id: only an invoice this kiosk found with its check
-    # value, its own intent asked again, or at the desk under an operator session; by notice +
-    # check value: checked like a search.
+    # value, its own intent asked again, or one a person search on this operator session returned;
+    # by notice + check value: checked like a search.
     resolved: list[tuple[str, int]] = []
     for idx, item in enumerate(req.items):
         if item.invoice_id is not None:
             own = existing is not None and any(it.invoice_id == item.invoice_id for it in existing.items)
-            if not (own or by_operator or check_limits.found_here(session, kiosk.id, item.invoice_id, now)):
+            if not (own or check_limits.may_use(session, kiosk.id, operator_session_id, item.invoice_id, now)):
                 raise CheckFailed(idx, notice=None)
             resolved.append((item.invoice_id, item.amount_cents))
             continue
@@ -239,8 +242,22 @@ def find_payment(session: Session, kiosk_id: str, client_txn_id: str) -> Payment
     ).scalar_one_or_none()
 
 
-def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime) -> tuple[int, Payment]:
-    """Record an approved payment; returns (201, new) or (200, the one already recorded)."""
+def _permitted(session: Session, kiosk: Kiosk, intent: PaymentIntentRow | None, wanted: list[tuple[str, int]],
+               now: datetime, operator_session_id: str | None) -> set[str]:
+    """The wanted invoices the posting may pay: its accepted intent's (checked when reserved,
+    before money moved) and those it adds that the intent rule allows now. The others are treated
+    as unknown invoices: credit for staff, never a refusal (docs/architecture.md, "Operators")."""
+    reserved = {it.invoice_id for it in intent.items} if intent is not None else set()
+    return {inv_id for inv_id, _ in wanted
+            if inv_id in reserved or check_limits.may_use(session, kiosk.id, operator_session_id, inv_id, now)}
+
+
+def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime, *,
+                 operator_session_id: str | None = None) -> tuple[int, Payment]:
+    """Record an approved payment; returns (201, new) or (200, the one already recorded).
+
+    `operator_session_id`: the session the posting is made on, whose person searches' invoices an
+    allocation may name beyond the intent's."""
     existing = find_payment(session, kiosk.id, req.client_txn_id)
     if existing is not None:
         return 200, payment_view(existing)
@@ -267,7 +284,8 @@ def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datet
         elif status == "released":
             flags.append("intent-released")
 
-    invoices = _lock_invoices(session, [i for i, _ in wanted])
+    permitted = _permitted(session, kiosk, intent, wanted, now, operator_session_id)
+    invoices = _lock_invoices(session, sorted(permitted))
     money_left = req.amount_cents
     allocations: list[Allocation] = []
     for inv_id, amount in wanted:
@@ -323,12 +341,13 @@ def post_payment(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datet
     return 201, payment_view(row)
 
 
-def post_once(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime) -> tuple[int, Payment]:
+def post_once(session: Session, kiosk: Kiosk, req: PaymentRequest, now: datetime, *,
+              operator_session_id: str | None = None) -> tuple[int, Payment]:
     """`post_payment`, answering the payment already recorded when the same `client_txn_id` was
     posted concurrently under another Idempotency-Key."""
     try:
         with session.begin_nested():
-            return post_payment(session, kiosk, req, now)
+            return post_payment(session, kiosk, req, now, operator_session_id=operator_session_id)
     except IntegrityError:
         existing = find_payment(session, kiosk.id, req.client_txn_id)
         if existing is None:

@@ -20,6 +20,7 @@ from common.personal_code import PersonalCode, PersonalCodeError, mask_codes, pa
 from common.schema import ErrorCode
 from gateway.models import Invoice, Kiosk, Payer, PersonSearch
 from gateway.problems import ProblemError
+from gateway.services import check_limits
 from gateway.services.invoices import invoice_view
 from gateway.services.operator_sessions import OperatorContext
 from gateway.services.operators import OperatorPolicy
@@ -68,6 +69,8 @@ def search(db: Session, kiosk: Kiosk, operator: OperatorContext, req: PersonSear
                           .order_by(Invoice.notice_number)).unique().scalars().all()
         today = local_date(now)
         views = [invoice_view(inv, today) for inv in rows]
+        # What the search showed, this session (and no other) may reserve and pay by id.
+        check_limits.record_session_finds(db, operator.session_id, (v.invoice_id for v in views), now)
     db.add(PersonSearch(operator_id=operator.operator_id, kiosk_id=kiosk.id, at=now, reason=scrub(req.reason),
                         id_document=req.id_document, code_hmac=keyed_hash(code.canonical),
                         code_masked=code.masked, found=payer is not None, invoice_count=len(views)))

@@ -113,8 +113,8 @@ class DeskSession:
         self._pin_at: float | None = None  # when the PIN was last typed or used
         self.remembered_file = remembered_file
         self.current: OperatorSession | None = None
-        # The last session's token, in memory only: the gateway takes cash posted under the
-        # session that was open when it was taken, even after the desk locked.
+        # The last session's token, in memory only: cash is posted under it while the gateway
+        # still takes it; after it ended the cash goes with its intent's posting proof.
         self._last_token: str | None = None
         self.pin = PinPad()
         self._observers: list[Callable[[str], None]] = []
@@ -280,6 +280,6 @@ class DeskSession:
         return s.token
 
     def posting_token(self) -> str | None:
-        """For the posting outbox: the open session, else the last one of this process (cash
-        it took is still posted under it; kiosk.flows.posting)."""
+        """For the posting outbox: the open session, else the last one of this process (valid at
+        the gateway until it ends; then the payment's posting proof covers it; kiosk.flows.posting)."""
         return self.token() or self._last_token

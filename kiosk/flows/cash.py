@@ -9,7 +9,8 @@ receipt ("Samaksāts skaidrā naudā", tendered and change) goes through the rec
 drawer kick. A crash before APPROVED leaves a reservation that recovery releases (the librarian
 saw no receipt and the drawer never opened); a crash after it is posted and printed by the same
 recovery as a card payment, so no cash is ever lost. Posting cash needs an operator session: the
-posting outbox asks the desk for the current one (kiosk.flows.posting, `operator_session`).
+posting outbox asks the desk for the current one (kiosk.flows.posting, `operator_session`), or
+sends the posting proof the intent answered on the desk's session, journaled with the payment.
 
 Cash counts toward the shift's expected cash (`expected_cash_cents`), read from the journal.
 """
@@ -20,6 +21,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from kiosk.cart import Cart
 from kiosk.flows.payment_result import PaymentResult, PaymentTimings, Verdict
@@ -128,8 +130,13 @@ class CashPayment:
                 code = "gateway-unavailable"
             await self.posting.void(entry, note=f"intent refused: {code}")
             return PaymentResult(Verdict.REFUSED, code, client_txn_id=txn)
-        await self.journal.transition(txn, M.RESERVED,
-                                      intent_id=getattr(intent, "intent_id", None))
+        # The posting proof (made on the desk's session) is journaled with the intent: it lets the
+        # outbox post this cash after the desk locked (kiosk.flows.posting).
+        proof = getattr(intent, "posting_proof", None)
+        fields: dict[str, Any] = {"intent_id": getattr(intent, "intent_id", None)}
+        if proof:
+            fields["data_update"] = {"posting_proof": proof}
+        await self.journal.transition(txn, M.RESERVED, **fields)
         # The librarian holds the cash: that is the approval, journaled before the posting.
         await self.journal.transition(txn, M.APPROVED, note=f"cash taken by {operator}")
         await self.posting.mark_approved(txn)

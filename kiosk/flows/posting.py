@@ -30,8 +30,9 @@ M = MoneyState
 
 PAYMENT, RELEASE = "payment", "intent-release"
 DEFAULT_MAX_ATTEMPTS = 50
-# A cash posting waits for a librarian's session (kiosk.flows.cash): without one, or with one the
-# gateway no longer accepts, it stays queued rather than going to review.
+# A cash posting goes with the desk's session or its intent's posting proof (kiosk.flows.cash):
+# without either, or with ones the gateway no longer accepts, it stays queued rather than going
+# to review.
 NO_OPERATOR_SESSION = "operator-session-required"
 _SESSION_REFUSED = frozenset({401, 403})
 
@@ -145,10 +146,16 @@ class PostingOutbox:
             req = PaymentRequest.model_validate(item.body)
             session: dict[str, str] = {}
             if req.method == "cash":
+                # The desk's session if one is open; else the posting proof the intent answered
+                # (journaled with the payment), which covers the cash after the desk locked.
                 token = self.operator_session()
-                if not token:
+                proof = (await self.journal.get(req.client_txn_id)).data.get("posting_proof")
+                if not token and not proof:
                     raise GatewayRetryable(NO_OPERATOR_SESSION, 0, True)
-                session["operator_session"] = token
+                if token:
+                    session["operator_session"] = token
+                if proof:
+                    session["posting_proof"] = proof
             await self.gateway.post_payment(
                 req.client_txn_id, method=req.method, amount_cents=req.amount_cents,
                 approved_at=req.approved_at, allocations=req.allocations,

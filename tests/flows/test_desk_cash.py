@@ -13,15 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, run
+from conftest import ROOT, SwitchableTransport, run
 
 from gateway.demo_data import PAYER_CODES, demo_invoice
 from kiosk.backend import Backend
 from kiosk.cart import Cart
 from kiosk.desk.service import DeskService, desk_of
 from kiosk.flows.payment import Verdict
+from kiosk.gateway_client import GatewayClient
 from kiosk.journal import MoneyState, ReceiptState
-from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
+from launcher.embedded import BASE_URL, DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 
 sys.path.insert(0, str(ROOT / "tests" / "printer"))
 from escpos_decode import decode, model_pages
@@ -151,6 +152,47 @@ def test_cash_taken_without_a_session_waits_for_one_instead_of_review(backend_fa
     rows = [p for p in gateway_payments(backend) if p["client_txn_id"] == after.client_txn_id]
     assert rows == [{"client_txn_id": after.client_txn_id, "method": "cash",
                      "amount_cents": after.amount_cents}]
+
+
+def test_cash_posts_on_its_intents_proof_after_the_desk_locked(backend_factory) -> None:
+    """The gateway no longer takes cash on an ended session, whatever time the kiosk says the cash
+    was taken: the proof the intent answered on the desk's session is journaled with the payment,
+    so the outbox posts the cash after the desk locked — also in a process that never saw that
+    session (after a restart) — and the gateway records the librarian who took it."""
+    backend = backend_factory()
+
+    async def go() -> tuple[str, Any, Any]:
+        desk = await signed_in(backend)
+        token = desk.session.token()
+        assert token
+        await found(desk)
+        assert desk.choose_found() == "ok"
+        assert desk.work is not None
+        desk.work.till.set_cents(5000)
+        switch = SwitchableTransport(backend.link.transport())
+        backend.payments.posting.gateway = GatewayClient(BASE_URL, backend.link.token, transport=switch,
+                                                         retries=0)
+        switch.down = {"/payments"}  # the posting does not get through while the desk is open
+        code = await desk.pay_cash(lang="lv")
+        txn = backend.journal.payments()[-1].client_txn_id
+        waiting = backend.journal.get(txn)
+        await desk.lock("test")
+        await backend.gateway.end_operator_session(token)
+        backend.payments.posting.operator_session = lambda: None  # as after a restart: no session
+        switch.down = set()
+        await backend.payments.flush_outbox()
+        return code, waiting, backend.journal.get(txn)
+
+    code, waiting, after = run(go())
+    assert code == "paid-awaiting" and waiting.money_state is M.POST_PENDING
+    assert waiting.data.get("posting_proof")
+    assert after.money_state is M.POSTED
+    db = Path(backend.config.kiosk.data_dir) / "gateway.sqlite3"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        taker = con.execute("SELECT o.name FROM payments p JOIN payment_operators po ON po.payment_id = p.id "
+                            "JOIN operators o ON o.id = po.operator_id WHERE p.client_txn_id = ?",
+                            (after.client_txn_id,)).fetchall()
+    assert taker == [(DEMO_OPERATOR_NAME,)]
 
 
 def test_a_duplicate_of_a_cash_receipt_never_opens_the_drawer(backend_factory) -> None:

@@ -251,7 +251,7 @@ def test_payment_expired_intent_still_allocates_when_nobody_else_paid(gw: Gatewa
 
 def test_same_client_txn_id_twice_is_one_payment(gw: Gateway) -> None:
     _k, t = gw.add_kiosk()
-    inv_id, notice, check = gw.make_invoice(total=1234)
+    inv_id, notice, check = gw.make_invoice(total=1234, found_by=(t,))
     body = {"client_txn_id": "once", "method": "card", "amount_cents": 1234, "approved_at": approved(),
             "allocations": [{"invoice_id": inv_id, "amount_cents": 1234}]}
     with gw.http(t) as c:

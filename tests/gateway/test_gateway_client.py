@@ -190,7 +190,7 @@ class DropFirstProxy:
 
 def test_dropped_answer_is_retried_with_the_same_key_and_replayed(gw: Gateway) -> None:
     _k, token = gw.add_kiosk()
-    inv_id, notice, check = gw.make_invoice(total=3300)
+    inv_id, notice, check = gw.make_invoice(total=3300, found_by=(token,))
     proxy = DropFirstProxy(gw.server.port)
     sleeps = Sleeps()
     key = str(uuid.uuid4())

@@ -157,7 +157,7 @@ def test_a_kiosks_own_identity_claim_is_not_trusted(gw: Gateway) -> None:
             assert r.json()["status"] == "awaiting_identity", claim
 
 
-def test_cash_needs_a_session_open_now_or_when_the_cash_was_taken(gw: Gateway) -> None:
+def test_cash_needs_a_session_valid_now_or_the_intents_posting_proof(gw: Gateway) -> None:
     _k, token = gw.add_kiosk()
     name, pin = new_operator(gw)
     inv_id, notice, check = gw.make_invoice(total=2500)
@@ -167,24 +167,22 @@ def test_cash_needs_a_session_open_now_or_when_the_cash_was_taken(gw: Gateway) -
         r = c.post("/payment-intents", headers={**key(), **op}, json={
             "client_txn_id": txn, "items": [{"notice_number": notice, "check_value": check, "amount_cents": 2500}]})
         assert r.status_code == 201, r.text
+        proof = {"X-Posting-Proof": r.json()["posting_proof"]}
         taken = now_iso(gw)
         body = {"client_txn_id": txn, "method": "cash", "amount_cents": 2500, "approved_at": taken}
-        # The desk locked (session ended) before the outbox posted: the cash was taken while it
-        # was open, so the posting is still accepted with that session.
+        # The desk locked (session ended) before the outbox posted: the ended session alone no
+        # longer covers it, whatever approved_at says; the proof its intent answered does.
         assert c.delete("/operator-sessions/current", headers=op).status_code == 204
-        r = c.post("/payments", headers={**key(), **op}, json=body)
+        is_problem(c.post("/payments", headers={**key(), **op}, json=body), 401, "operator-session-invalid")
+        r = c.post("/payments", headers={**key(), **op, **proof}, json=body)
         assert r.status_code == 201, r.text
         assert r.json()["method"] == "cash" and r.json()["allocated_cents"] == 2500
         # Replayed by the outbox under a new key, with no session at all: the same one payment.
         again = c.post("/payments", headers=key(), json=body)
         assert again.status_code == 200 and again.json()["payment_id"] == r.json()["payment_id"]
-        # An ended session does not cover cash taken after it ended.
-        gw.clock.advance(600)
-        try:
-            late = {**body, "client_txn_id": f"{txn}-late", "approved_at": now_iso(gw)}
-            is_problem(c.post("/payments", headers={**key(), **op}, json=late), 401, "operator-session-invalid")
-        finally:
-            gw.clock.advance(-600)
+        # An ended session does not cover cash of a payment without a proof.
+        late = {**body, "client_txn_id": f"{txn}-late", "approved_at": now_iso(gw)}
+        is_problem(c.post("/payments", headers={**key(), **op}, json=late), 401, "operator-session-invalid")
     with session_factory(gw.engine)() as s:
         pays = s.execute(select(PaymentRow).where(PaymentRow.client_txn_id == txn)).scalars().all()
         assert len(pays) == 1 and pays[0].method == "cash"
@@ -433,11 +431,16 @@ def test_a_same_day_card_payment_is_reversed_and_recorded(gw: Gateway) -> None:
         assert "reversed" in look["flags"]
         is_problem(c.post("/payment-reversals", headers={**key(), **op},
                           json={**body, "client_txn_id": "no-such-payment"}), 404, "payment-not-found")
-        # Not the same day, or cash: refused before anything changes.
+        # Not the same day on the gateway's clock, or cash: refused before anything changes.
         txn2, inv2 = _card_payment(gw, c, 900)
-        tomorrow = (gw.clock.now() + timedelta(days=1)).isoformat()
-        is_problem(c.post("/payment-reversals", headers={**key(), **op},
-                          json={**body, "client_txn_id": txn2, "reversed_at": tomorrow}), 409, "reversal-refused")
+        gw.clock.advance(24 * 3600)
+        try:
+            op = session_of(c, name, pin)
+            tomorrow = gw.clock.now().isoformat()
+            is_problem(c.post("/payment-reversals", headers={**key(), **op},
+                              json={**body, "client_txn_id": txn2, "reversed_at": tomorrow}), 409, "reversal-refused")
+        finally:
+            gw.clock.advance(-24 * 3600)
     with session_factory(gw.engine)() as s:
         assert s.get(Invoice, inv_id).paid_cents == 0  # type: ignore[union-attr]
         assert s.get(Invoice, inv2).paid_cents == 900  # type: ignore[union-attr]
