@@ -39,17 +39,34 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def gateway_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One key for the session's gateways and for the commands the tests run in-process
+    (`applications export` decrypts what the gateway encrypted), as on one gateway host."""
+    from gateway.settings import KEY_ENV
+
+    key_file = tmp_path_factory.mktemp("gw-key") / "gateway.key"
+    before = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(key_file)
+    yield key_file
+    if before is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = before
+
+
+@pytest.fixture(scope="session")
+def sqlite_gateway(tmp_path_factory: pytest.TempPathFactory,
+                   gateway_key_file: Path) -> Iterator[Gateway]:
     path = tmp_path_factory.mktemp("gw-sqlite") / "gateway.sqlite3"
-    gw = start_gateway("sqlite", f"sqlite:///{path}", path.parent / "gateway.key")
+    gw = start_gateway("sqlite", f"sqlite:///{path}", gateway_key_file)
     yield gw
     gw.server.stop()
     gw.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgres_gateway(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    gw = start_gateway("postgres", pg_url, tmp_path_factory.mktemp("gw-postgres") / "gateway.key")
+def postgres_gateway(pg_url: str, gateway_key_file: Path) -> Iterator[Gateway]:
+    gw = start_gateway("postgres", pg_url, gateway_key_file)
     yield gw
     gw.server.stop()
     gw.engine.dispose()

@@ -6,7 +6,7 @@ the column is dropped without a backfill: a migration has no access to the gatew
 A downgrade gives the column back empty: a hash cannot be turned back into a code.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-30
 """
 
