@@ -9,15 +9,22 @@ waiting at most `wait_s`; beyond that `Busy` at once, answered 503 with Retry-Af
 (docs/architecture.md, "The municipality's statistics page").
 
 A slot covers the whole sign-in (counting the attempt, the check, the session), so a sign-in turned
-away never counts as a wrong password.
+away never counts as a wrong password. The Argon2 work itself (`run`) goes to the gate's own threads,
+one per slot, at a low CPU priority (nice 10; the threads Argon2 starts for its lanes inherit it):
+when the CPU is short, the kiosks' requests go first and a sign-in waits.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+NICE = 10
 
 RETRY_AFTER_S = 2
 WAIT_S = 10.0
@@ -46,9 +53,19 @@ class HashGate:
         self.slots, self.queue, self.wait_s = slots, queue, wait_s
         self.running = self.waiting = self.peak = self.granted = self.refused = 0
         self._cond = threading.Condition()
+        self._pool = ThreadPoolExecutor(slots, thread_name_prefix="argon2", initializer=_lower_priority)
 
     def _free(self) -> bool:
         return self.running < self.slots
+
+    def full(self) -> bool:
+        """Every slot taken and the queue full: a sign-in now would be turned away."""
+        with self._cond:
+            return not self._free() and self.waiting >= self.queue
+
+    def run(self, work: Callable[[], T]) -> T:
+        """`work()` (an Argon2 hash or check) on the gate's low-priority threads; call it in a slot."""
+        return self._pool.submit(work).result()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -75,6 +92,15 @@ class HashGate:
             with self._cond:
                 self.running -= 1
                 self._cond.notify()
+
+
+def _lower_priority() -> None:
+    # On Linux the nice value belongs to the thread (PRIO_PROCESS with a thread id), and raising it
+    # needs no privilege; elsewhere the hashing simply keeps the normal priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    except (AttributeError, OSError):
+        pass
 
 
 _gate: HashGate | None = None

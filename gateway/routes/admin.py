@@ -12,6 +12,7 @@ address and name (`gateway.login_limits`, 429) — and only then hashed, in a sl
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import io
@@ -43,6 +44,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 COOKIE = "kac_admin"
 LOGIN_COOKIE = "kac_admin_login"  # the sign-in form's CSRF token, before there is a session
 MAX_FORM = 4096
+REFUSAL_PAUSE_S = 1.0  # before a refused sign-in is answered (asyncio: no thread, no CPU)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
@@ -124,6 +126,11 @@ def login_form(request: Request, now: Now, lang: str | None = None) -> HTMLRespo
     return response
 
 
+def _busy(lang: str) -> HTMLResponse:
+    return _page(render("message.html", lang=lang, message=gettext(TEXTS["busy"], lang), link="/admin/login"),
+                 503, retry_after=hash_gate.RETRY_AFTER_S)
+
+
 def _sign_in(db: Session, name: str, password: str, now: datetime) -> admin_auth.SignIn:
     with hash_gate.gate().slot():
         return admin_auth.sign_in(db, name, password, now)
@@ -131,22 +138,29 @@ def _sign_in(db: Session, name: str, password: str, now: datetime) -> admin_auth
 
 @router.post("/login")
 async def login(request: Request, form: Form, db: DbSession, now: Now) -> Response:
-    # Async up to the hashing: a refused attempt costs no thread of the pool the kiosks' API uses.
+    # Async up to the hashing: a refused attempt costs no thread of the pool the kiosks' API uses,
+    # and is answered after a pause that costs nothing either, so a client waiting for its answers
+    # cannot make the gateway turn sign-ins away as fast as it can send them.
     lang = _lang(form.get("lang"))
     expected = request.cookies.get(LOGIN_COOKIE) or ""
     if not admin_auth.login_token_valid(_login_key(request), expected, now) \
             or not admin_auth.same_token(expected, form.get("csrf")):
+        await asyncio.sleep(REFUSAL_PAUSE_S)
         return _refused(lang)
     name = form.get("name", "")
     wait = _limits(request).attempt(request.client.host if request.client else None, name)
     if wait:
+        await asyncio.sleep(REFUSAL_PAUSE_S)
         return _page(render("message.html", lang=lang, message=gettext(TEXTS["too_many"], lang),
                             link="/admin/login"), 429, retry_after=wait)
+    if hash_gate.gate().full():
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        return _busy(lang)  # without a hop to the thread pool
     try:
         result = await run_in_threadpool(_sign_in, db, name, form.get("password", ""), now)
     except hash_gate.Busy:
-        return _page(render("message.html", lang=lang, message=gettext(TEXTS["busy"], lang),
-                            link="/admin/login"), 503, retry_after=hash_gate.RETRY_AFTER_S)
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        return _busy(lang)
     if result.outcome != "ok":
         key, status = ("locked", 423) if result.outcome == "locked" else ("wrong", 401)
         return _page(render("login.html", lang=lang, csrf=expected, error=gettext(TEXTS[key], lang)), status)

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import hash_gate
 from gateway.models import Coordinator, CoordinatorSession
 
 MAX_FAILED = 5
@@ -78,11 +79,16 @@ def add_coordinator(s: Session, name: str, now: datetime, password: str | None =
     return password
 
 
-def _verify(stored: str, password: str) -> bool:
+def _check(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _verify(stored: str, password: str) -> bool:
+    """The Argon2 check, on the hashing gate's low-priority threads (`gateway.hash_gate`)."""
+    return hash_gate.gate().run(lambda: _check(stored, password))
 
 
 def _reserve(s: Session, name: str, now: datetime) -> tuple[int, str] | SignIn:
