@@ -55,6 +55,8 @@ class ErrorCode(StrEnum):
     UNEXPECTED = "unexpected"
     BODY_TOO_LARGE = "body-too-large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    BODY_TIMEOUT = "body-timeout"
+    HEADERS_TOO_LARGE = "headers-too-large"
     # The librarian's desk (docs/architecture.md, "Operators"): sign-in, sessions, person lookup.
     OPERATOR_SIGN_IN_FAILED = "operator-sign-in-failed"
     OPERATOR_LOCKED = "operator-locked"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from common.clock import Clock, SystemClock
 from common.schema import ErrorCode
 from common.signing import demo_keys_dir, load_public_keys
-from gateway import idempotency, openapi, request_guard
+from gateway import idempotency, openapi, recheck, request_guard
 from gateway.db import make_engine, migrate, schema_is_current, session_factory
 from gateway.deps import GatewayState, configure_operators
 from gateway.problems import ProblemError, install, problem_response
@@ -126,14 +126,17 @@ def create_app(
     )
     state = GatewayState(engine=engine, sessions=session_factory(engine), clock=clock or SystemClock())
     app.state.gateway = state
+    # A token revoked, or an operator session ended, while a body was arriving writes nothing.
+    recheck.install(state.sessions)
     # Idempotency records older than their retention go at every start (UNIQUE(kiosk,
     # client_txn_id) on payments keeps guarding against a double posting after that); with
     # several workers the one `kiosk gateway` process does it, not each worker.
     if run_migrations:
         idempotency.purge(state.sessions, state.now())
     install(app)
-    # Body limit, the token before the body, strict JSON, nosniff (docs/architecture.md, "API rules").
-    request_guard.install(app, guard.max_body_bytes)
+    # Head and body limits, the body's timeout, the token before the body, strict JSON, nosniff
+    # (docs/architecture.md, "API rules").
+    request_guard.install(app, guard.max_body_bytes, guard.body_timeout_s)
     # Every pooled connection busy for pool_timeout is "try again", not a server error.
     app.add_exception_handler(PoolTimeout, _pool_timeout)
     configure_operators(app, operator_policy or OperatorPolicy())

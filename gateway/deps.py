@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.clock import Clock
 from common.operator_schema import OPERATOR_SESSION_HEADER, POSTING_PROOF_HEADER
 from common.schema import ErrorCode
-from gateway import admin, idempotency
+from gateway import admin, idempotency, recheck
 from gateway.db import read_connection
 from gateway.models import Kiosk
 from gateway.problems import ProblemError
@@ -86,7 +86,8 @@ _bearer = HTTPBearer(auto_error=False, description="the kiosk's own token")
 
 
 async def current_kiosk(
-    request: Request, gateway: Gateway, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, gateway: Gateway, db: DbSession,
+    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Kiosk:
     """The active kiosk the bearer token belongs to; 401 problem otherwise.
 
@@ -95,10 +96,13 @@ async def current_kiosk(
     while the threads wait for it — with every thread taken that deadlocks until a timeout. It
     costs the same one round trip as a read inside the route's transaction would
     (docs/architecture.md, "Operations"). A route with a body was authenticated already, before
-    the body was read, by `gateway.request_guard`, which left the kiosk in the request's state.
+    the body was read, by `gateway.request_guard`, which left the kiosk in the request's state; as
+    the body may have taken a while, each transaction of the request checks the token again
+    (`gateway.recheck`).
     """
     checked: Kiosk | None = getattr(request.state, "kiosk", None)
     if checked is not None:
+        recheck.watch_kiosk(db, checked)
         return checked
     if cred is None or not cred.credentials:
         raise ProblemError(ErrorCode.UNAUTHENTICATED)
@@ -213,7 +217,9 @@ def optional_operator(
     if not token:
         return None
     with db.begin():
-        return operator_sessions.current(db, kiosk, token, now)
+        operator = operator_sessions.current(db, kiosk, token, now)
+    recheck.watch_operator(db, operator.session_id, now)  # still open when the route writes
+    return operator
 
 
 OptionalOperatorSession = Annotated[OperatorContext | None, Depends(optional_operator)]

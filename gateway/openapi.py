@@ -4,7 +4,7 @@ FastAPI documents what each route declares; the answers that come from the share
 added here to every operation under the API prefix, so a client generated from the document (and
 Schemathesis, which checks the live server against it) meets no undocumented status:
 - 401 where the operation needs the kiosk's token;
-- 400 (`malformed-body`), 413 and 415 where it takes a body; 422 where it takes a body or
+- 400 (`malformed-body`), 408 (`body-timeout`), 413 and 415 where it takes a body; 422 where it takes a body or
   parameters; 400 (`idempotency-key-missing`), 409 and 422 where it takes an Idempotency-Key;
 - 503 everywhere (the database is unreachable);
 - 200 beside 201: a create repeated with the client's own id answers the existing resource;
@@ -35,7 +35,7 @@ def _statuses(op: dict[str, Any]) -> set[int]:
     if op.get("security"):
         out.add(401)
     if op.get("requestBody"):
-        out |= {400, 413, 415, 422}
+        out |= {400, 408, 413, 415, 422}
     params = op.get("parameters") or []
     if params:
         out.add(422)

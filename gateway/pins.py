@@ -12,6 +12,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gateway import hash_gate
+
 PIN_DIGITS = 6
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (Argon2id, t=3, 64 MiB, p=4).
@@ -24,12 +26,17 @@ def hash_pin(pin: str) -> str:
     return _HASHER.hash(pin)
 
 
-def verify_pin(pin_hash: str | None, pin: str) -> bool:
-    """True when `pin` is the PIN of `pin_hash`; None checks against a dummy hash (always False)."""
+def _check(pin_hash: str | None, pin: str) -> bool:
     try:
         return bool(_HASHER.verify(pin_hash or _DUMMY, pin)) and pin_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_pin(pin_hash: str | None, pin: str) -> bool:
+    """True when `pin` is the PIN of `pin_hash`; None checks against a dummy hash (always False).
+    Checked on the hashing gate's low-priority threads (`gateway.hash_gate`)."""
+    return hash_gate.gate().run(lambda: _check(pin_hash, pin))
 
 
 def _guessable(pin: str) -> bool:

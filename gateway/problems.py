@@ -45,6 +45,9 @@ CATALOG: dict[str, tuple[int, str, bool]] = {
     ErrorCode.UNEXPECTED: (500, "Unexpected server error", True),
     ErrorCode.BODY_TOO_LARGE: (413, "The request body is too large", False),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: (415, "The request body must be application/json", False),
+    # Nothing was written: the same request sent again (same Idempotency-Key) is safe.
+    ErrorCode.BODY_TIMEOUT: (408, "The request body did not arrive in time", True),
+    ErrorCode.HEADERS_TOO_LARGE: (431, "The request headers are too large", False),
     # The librarian's desk (docs/architecture.md, "Operators").
     ErrorCode.OPERATOR_SIGN_IN_FAILED: (401, "Operator name or PIN not valid", False),
     ErrorCode.OPERATOR_LOCKED: (423, "Too many wrong PINs: the operator is locked for a while", False),

@@ -1,13 +1,17 @@
 """The gate every HTTP request passes before a route sees its body (docs/architecture.md, "API rules").
 
 A pure ASGI middleware:
+0. a request head (request line and headers) over `MAX_HEADER_BYTES` is refused (431): the server
+   we run already bounds it while reading (`gateway.workers`), this holds under any other one;
 1. a body announced larger than the limit is refused (413) before a byte of it is read;
 2. the app's first `receive()` — FastAPI reads a JSON body before it solves any dependency — is
    where the router has chosen the route (`scope["route"]`): for a route that needs the kiosk the
    bearer token is checked there first, so an unauthenticated client makes the server read and
    parse nothing (401); the kiosk found is left in the request's state for
    `gateway.deps.current_kiosk`, so it is looked up once;
-3. then the body is read up to the limit (a chunked body that grows past it is 413) and, for a JSON
+3. then the body is read up to the limit (a chunked body that grows past it is 413) within the body
+   timeout, counted from the request's headers (a body still arriving then is 408: a request opened
+   long ago never completes on a decision made when it was opened) and, for a JSON
    route, checked strictly by `gateway.strict_json` (400 `malformed-body`; 422 for strings no field
    can hold or nesting too deep); a body that is not JSON is 415;
 4. every answer carries `X-Content-Type-Options: nosniff`.
@@ -17,6 +21,7 @@ writer lock) is held while a slow client sends it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Request, Response, params
@@ -31,6 +36,7 @@ from common.schema import ErrorCode
 from gateway import admin, strict_json
 from gateway.db import read_connection
 from gateway.problems import ProblemError, problem_response
+from gateway.settings import DEFAULT_BODY_TIMEOUT_S, MAX_HEADER_BYTES
 
 KIOSK_STATE = "kiosk"  # the request-state key `current_kiosk` reads
 
@@ -44,7 +50,7 @@ class Refusal(HTTPException):
         self.problem = problem
 
 
-def install(app: FastAPI, max_body_bytes: int) -> None:
+def install(app: FastAPI, max_body_bytes: int, body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S) -> None:
     """Put the guard in front of `app` and answer its refusals as problem+json."""
 
     async def refused(_request: Request, exc: Exception) -> Response:
@@ -52,7 +58,7 @@ def install(app: FastAPI, max_body_bytes: int) -> None:
         return problem_response(exc.problem)
 
     app.add_exception_handler(Refusal, refused)
-    app.add_middleware(RequestGuard, api=app, max_body_bytes=max_body_bytes)
+    app.add_middleware(RequestGuard, api=app, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -74,10 +80,12 @@ def _needs(call: Any, dependant: Any) -> bool:
 class RequestGuard:
     """See the module docstring; `api` is the FastAPI app whose routes and state it reads."""
 
-    def __init__(self, app: ASGIApp, *, api: FastAPI, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, api: FastAPI, max_body_bytes: int,
+                 body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S) -> None:
         self.app = app
         self.api = api
         self.max_body = max_body_bytes
+        self.body_timeout = body_timeout_s
         self._plans: dict[tuple[str, frozenset[str]], tuple[bool, bool]] = {}
 
     def _plan(self, route: Any) -> tuple[bool, bool]:
@@ -98,6 +106,9 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         send = _nosniff(send)
+        if _head_size(scope) > MAX_HEADER_BYTES:
+            await problem_response(ProblemError(ErrorCode.HEADERS_TOO_LARGE, headers=_CLOSE))(scope, receive, send)
+            return
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             code = ErrorCode.BODY_TOO_LARGE if length.isdigit() else ErrorCode.MALFORMED_BODY
@@ -109,6 +120,7 @@ class RequestGuard:
         """`receive` for the app: the first call (routing is done by then, `scope["route"]` is set)
         authenticates, reads the whole body within the limit and checks it; later calls pass on."""
         first = True
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
 
         async def guarded() -> Message:
             nonlocal first
@@ -119,7 +131,13 @@ class RequestGuard:
             needs_kiosk, json_body = self._plan(route)
             if needs_kiosk and json_body:  # a route without a body authenticates in its dependency
                 self._authenticate(scope)
-            body = await self._read(receive)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    body = await self._read(receive)
+            except TimeoutError:
+                # Nothing was read into the app, so nothing is written; the connection is closed, as
+                # the rest of the body may still come (RFC 9110, 408).
+                raise Refusal(ProblemError(ErrorCode.BODY_TIMEOUT, headers=_CLOSE)) from None
             # Read before routing (no route known yet): a JSON body is checked all the same.
             if body and (json_body or (route is None and _is_json(_header(scope, b"content-type")))):
                 self._check(scope, body)
@@ -172,6 +190,15 @@ class RequestGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+_CLOSE = {"Connection": "close"}
+
+
+def _head_size(scope: Scope) -> int:
+    """About the bytes of the request head: the target, the query and every header line."""
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return size + sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ()))
 
 
 def _nosniff(send: Send) -> Send:

@@ -33,9 +33,16 @@ def local_date(moment: datetime) -> date:
 ENV_MAX_BODY = "KAC_GATEWAY_MAX_BODY_BYTES"
 ENV_PUBLIC_DOCS = "KAC_GATEWAY_PUBLIC_DOCS"
 ENV_SERVER_KEYS = "KAC_GATEWAY_SERVER_KEYS"
+ENV_BODY_TIMEOUT = "KAC_GATEWAY_BODY_TIMEOUT_S"
 # The largest legitimate body is an application with long answers (a few kB); 256 KiB leaves room
 # and keeps what one request can make the server hold small (docs/architecture.md, "API rules").
 DEFAULT_MAX_BODY = 256 * 1024
+# A kiosk sends a few kB in well under a second even on a poor rural line; a body still arriving
+# after this is refused (408), so no request opened long ago completes on an old decision.
+DEFAULT_BODY_TIMEOUT_S = 30
+# The whole request head (request line and every header): a kiosk's is under 1 KiB. Bounded in the
+# server we run (h11) and checked again by the guard for any other ASGI server (431).
+MAX_HEADER_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,21 +54,27 @@ class GatewaySettings:
     max_body_bytes: int = DEFAULT_MAX_BODY
     public_docs: bool = False
     server_keys: Path | None = None
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> GatewaySettings:
-        """From $KAC_GATEWAY_MAX_BODY_BYTES, $KAC_GATEWAY_PUBLIC_DOCS (1/0), $KAC_GATEWAY_SERVER_KEYS."""
+        """From $KAC_GATEWAY_MAX_BODY_BYTES, $KAC_GATEWAY_PUBLIC_DOCS (1/0), $KAC_GATEWAY_SERVER_KEYS,
+        $KAC_GATEWAY_BODY_TIMEOUT_S (seconds a request's body may take to arrive, 1-600)."""
         env = dict(os.environ) if env is None else env
         raw_max = env.get(ENV_MAX_BODY, "").strip()
         if raw_max and (not raw_max.isdigit() or not 1024 <= int(raw_max) <= 64 * 1024 * 1024):
             raise ValueError(f"{ENV_MAX_BODY}={raw_max!r}: a number of bytes from 1024 to 67108864")
+        raw_timeout = env.get(ENV_BODY_TIMEOUT, "").strip()
+        if raw_timeout and (not raw_timeout.isdigit() or not 1 <= int(raw_timeout) <= 600):
+            raise ValueError(f"{ENV_BODY_TIMEOUT}={raw_timeout!r}: a number of seconds from 1 to 600")
         docs = env.get(ENV_PUBLIC_DOCS, "").strip().lower()
         if docs not in ("", "0", "1", "true", "false", "yes", "no", "on", "off"):
             raise ValueError(f"{ENV_PUBLIC_DOCS}={docs!r}: use 1 or 0")
         keys = env.get(ENV_SERVER_KEYS, "").strip()
         return cls(max_body_bytes=int(raw_max) if raw_max else DEFAULT_MAX_BODY,
                    public_docs=docs in ("1", "true", "yes", "on"),
-                   server_keys=Path(keys) if keys else None)
+                   server_keys=Path(keys) if keys else None,
+                   body_timeout_s=int(raw_timeout) if raw_timeout else DEFAULT_BODY_TIMEOUT_S)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from dataclasses import replace
 from typing import Any
 
 from gateway.serving import ServeSettings
+from gateway.settings import MAX_HEADER_BYTES
 
 log = logging.getLogger(__name__)
 RESTART_LIMIT = 5  # worker deaths within RESTART_WINDOW_S before the whole gateway gives up
@@ -50,8 +51,11 @@ def bind(host: str, port: int, *, reuse_port: bool) -> socket.socket:
 def _run(app: Any, sock: socket.socket, log_level: str) -> None:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level=log_level, access_log=False,
-                            timeout_keep_alive=30)
+    # h11, not httptools: h11 refuses a request head growing past the limit while it is still being
+    # read (400, the connection closed), so a slow or huge head cannot pile up memory; httptools keeps
+    # all of it (docs/architecture.md, "API rules").
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30,
+                            http="h11", h11_max_incomplete_event_size=MAX_HEADER_BYTES)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -3,24 +3,33 @@ library and month, bar charts (SVG made here) and the yearly report's table, and
 CSV (docs/architecture.md, "The municipality's statistics page").
 
 Server-rendered HTML (Jinja2), no JavaScript; Latvian first, English and Russian from the catalogs
-(admin.po). Every form carries a CSRF token: the sign-in form a pre-session cookie's, the others
-the session's. The session cookie is HttpOnly and SameSite=Strict.
+(admin.po). Every form carries a CSRF token: the sign-in form a pre-session cookie's (signed by the
+gateway, so a client cannot make one up), the others the session's. The session cookie is HttpOnly
+and SameSite=Strict. A sign-in is checked cheaply first — its CSRF token, then the attempts of its
+address and name (`gateway.login_limits`, 429) — and only then hashed, in a slot of
+`gateway.hash_gate` (503 when none is free).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import io
-import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from common import csv_safe
 from common.i18n import LANGUAGES, gettext
-from gateway.deps import DbSession, Now
+from gateway import hash_gate
+from gateway.deps import DbSession, Now, applications_settings
+from gateway.login_limits import LoginLimits
 from gateway.problems import ProblemError
 from gateway.routes.admin_page import ADMIN_CSS, TEXTS, column_label, render
 from gateway.services import admin_auth, admin_report, desk_problems
@@ -35,6 +44,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 COOKIE = "kac_admin"
 LOGIN_COOKIE = "kac_admin_login"  # the sign-in form's CSRF token, before there is a session
 MAX_FORM = 4096
+REFUSAL_PAUSE_S = 1.0  # before a refused sign-in is answered (asyncio: no thread, no CPU)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
@@ -63,8 +73,9 @@ async def form_body(request: Request) -> dict[str, str]:
 Form = Annotated[dict[str, str], Depends(form_body)]
 
 
-def _page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+def _page(html: str, status: int = 200, retry_after: int | None = None) -> HTMLResponse:
+    headers = SECURITY_HEADERS if retry_after is None else {**SECURITY_HEADERS, "Retry-After": str(retry_after)}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _session(request: Request, db: DbSession, now: Now) -> AdminSession | None:
@@ -89,23 +100,67 @@ def stylesheet() -> Response:
     return Response(ADMIN_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
+def _login_key(request: Request) -> bytes:
+    """The key sign-in forms' CSRF tokens are signed with: derived from the gateway's applications
+    key, so every worker of the gateway accepts the tokens any of them issued."""
+    pepper = applications_settings(request).pepper
+    return hmac.new(pepper, b"kac-admin-login-csrf-v1", hashlib.sha256).digest()
+
+
+def _limits(request: Request) -> LoginLimits:
+    limits: LoginLimits | None = getattr(request.app.state, "login_limits", None)
+    if limits is None:
+        limits = request.app.state.login_limits = LoginLimits()
+    return limits
+
+
 @router.get("/login")
-def login_form(request: Request, lang: str | None = None) -> HTMLResponse:
+def login_form(request: Request, now: Now, lang: str | None = None) -> HTMLResponse:
     lang = _lang(lang)
-    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    key = _login_key(request)
+    token = request.cookies.get(LOGIN_COOKIE) or ""
+    if not admin_auth.login_token_valid(key, token, now):
+        token = admin_auth.login_token(key, now)
     response = _page(render("login.html", lang=lang, csrf=token, error=""))
-    _cookie(response, request, LOGIN_COOKIE, token, 3600)
+    _cookie(response, request, LOGIN_COOKIE, token, int(admin_auth.LOGIN_FORM_TTL.total_seconds()))
     return response
 
 
+def _busy(lang: str) -> HTMLResponse:
+    return _page(render("message.html", lang=lang, message=gettext(TEXTS["busy"], lang), link="/admin/login"),
+                 503, retry_after=hash_gate.RETRY_AFTER_S)
+
+
+def _sign_in(db: Session, name: str, password: str, now: datetime) -> admin_auth.SignIn:
+    with hash_gate.gate().slot():
+        return admin_auth.sign_in(db, name, password, now)
+
+
 @router.post("/login")
-def login(request: Request, form: Form, db: DbSession, now: Now) -> Response:
+async def login(request: Request, form: Form, db: DbSession, now: Now) -> Response:
+    # Async up to the hashing: a refused attempt costs no thread of the pool the kiosks' API uses,
+    # and is answered after a pause that costs nothing either, so a client waiting for its answers
+    # cannot make the gateway turn sign-ins away as fast as it can send them.
     lang = _lang(form.get("lang"))
     expected = request.cookies.get(LOGIN_COOKIE) or ""
-    if not expected or not admin_auth.same_token(expected, form.get("csrf")):
+    if not admin_auth.login_token_valid(_login_key(request), expected, now) \
+            or not admin_auth.same_token(expected, form.get("csrf")):
+        await asyncio.sleep(REFUSAL_PAUSE_S)
         return _refused(lang)
-    with db.begin():
-        result = admin_auth.sign_in(db, form.get("name", ""), form.get("password", ""), now)
+    name = form.get("name", "")
+    wait = _limits(request).attempt(request.client.host if request.client else None, name)
+    if wait:
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        return _page(render("message.html", lang=lang, message=gettext(TEXTS["too_many"], lang),
+                            link="/admin/login"), 429, retry_after=wait)
+    if hash_gate.gate().full():
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        return _busy(lang)  # without a hop to the thread pool
+    try:
+        result = await run_in_threadpool(_sign_in, db, name, form.get("password", ""), now)
+    except hash_gate.Busy:
+        await asyncio.sleep(REFUSAL_PAUSE_S)
+        return _busy(lang)
     if result.outcome != "ok":
         key, status = ("locked", 423) if result.outcome == "locked" else ("wrong", 401)
         return _page(render("login.html", lang=lang, csrf=expected, error=gettext(TEXTS[key], lang)), status)

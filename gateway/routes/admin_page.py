@@ -29,6 +29,8 @@ TEXTS: dict[str, str] = {
     "wrong": N_("Wrong name or password."),
     "locked": N_("Too many wrong passwords: the account is locked for 15 minutes."),
     "csrf": N_("The form has expired or did not come from this page. Please try again."),
+    "too_many": N_("Too many sign-in attempts. Please wait a few minutes and try again."),
+    "busy": N_("The server is busy. Please try again in a moment."),
     "back": N_("Back"),
     "sign_out": N_("Sign out"),
     "signed_in_as": N_("Signed in as {name}"),

@@ -22,6 +22,7 @@ from common.operator_schema import (
     OperatorSessionView,
 )
 from common.schema import API_PREFIX, ErrorCode
+from gateway import hash_gate
 from gateway.deps import CurrentKiosk, DbSession, Idempotent, Now, OperatorLimits, OperatorSession, OperatorSessionToken
 from gateway.models import OperatorEventRow
 from gateway.problems import ProblemError, problem_responses
@@ -49,9 +50,16 @@ def sign_in(body: OperatorSessionRequest, db: DbSession, kiosk: CurrentKiosk, no
 
     Wrong PIN (or unknown operator): 401. An operator of another location: 403. After
     `max_wrong_pins` (5) wrong PINs in a row the operator is locked for `lockout` (15 minutes):
-    423 with Retry-After, whatever PIN comes, also when many wrong PINs arrive at once.
+    423 with Retry-After, whatever PIN comes, also when many wrong PINs arrive at once. When this
+    gateway process is already checking as many PINs and passwords as it may (`gateway.hash_gate`):
+    503 with Retry-After, the attempt not counted.
     """
-    view, _ctx = operator_sessions.sign_in(db, kiosk, body.operator, body.pin, now, policy)
+    try:
+        with hash_gate.gate().slot():
+            view, _ctx = operator_sessions.sign_in(db, kiosk, body.operator, body.pin, now, policy)
+    except hash_gate.Busy:
+        raise ProblemError(ErrorCode.BACKEND_UNAVAILABLE,
+                           headers={"Retry-After": str(hash_gate.RETRY_AFTER_S)}) from None
     return view
 
 
