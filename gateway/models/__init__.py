@@ -37,6 +37,7 @@ from gateway.models.desk import (
     PersonSearch,
     ServiceEvent,
     Shift,
+    SignInFailure,
 )
 from gateway.models.ops import (
     KioskKey,
@@ -75,6 +76,7 @@ __all__ = [
     "RegistrationCounter",
     "ServiceEvent",
     "Shift",
+    "SignInFailure",
     "TerminalReconciliation",
     "UtcDateTime",
 ]
