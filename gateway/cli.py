@@ -30,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-receipts", action="store_true",
                         help="also verify receipts signed with the public demo key (marked DEMO)")
     parser.add_argument("--operator-lockout-minutes", type=float, default=15, metavar="M",
-                        help="how long 5 wrong PINs in a row lock an operator (default 15)")
+                        help="the longest wait, after 5 wrong PINs for a name at a kiosk, before "
+                             "that kiosk checks its PIN again (default 15)")
     parser.add_argument("--operator-session-minutes", type=float, default=120, metavar="M",
                         help="how long an operator session lasts at most (default 120)")
     parser.add_argument("--posting-proof-hours", type=float, default=24, metavar="H",

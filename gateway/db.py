@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -100,6 +100,19 @@ def read_connection(engine: Engine) -> Connection:
     if engine.dialect.name == "sqlite":
         return conn.execution_options(**{NO_BEGIN: True})
     return conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def xact_lock(session: Session, *keys: str) -> None:
+    """Serialise decisions on these keys until the session's transaction ends: a PostgreSQL
+    advisory transaction lock per key, taken in the order given (callers pass a fixed order, so
+    no two transactions wait on each other in a ring). On SQLite every transaction already holds
+    the one writer lock of BEGIN IMMEDIATE (`make_engine`), so nothing more is needed there. A
+    limit counted under it cannot be passed by concurrent requests that all read the same count
+    (docs/architecture.md, "API rules")."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def alembic_config(engine: Engine | None = None) -> Any:

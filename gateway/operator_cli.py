@@ -85,12 +85,10 @@ def add_operator(args: argparse.Namespace) -> int:
 def list_operators(args: argparse.Namespace) -> int:
     from gateway.services import operators
 
-    rows = _run(args.db, lambda s, _now: operators.list_operators(s))
-    now = datetime.now(UTC)
+    rows = _run(args.db, lambda s, now: operators.list_operators(s, now))
     for o in rows or []:
         state = "disabled" if o.disabled else (
-            f"locked until {o.locked_until:%Y-%m-%d %H:%M} UTC" if o.locked_until and o.locked_until > now
-            else "active")
+            f"backing off until {o.locked_until:%Y-%m-%d %H:%M} UTC at a kiosk" if o.locked_until else "active")
         print(f"{o.name}\t{o.location}\t{o.role}\t{state}")
     return 0 if rows is not None else 1
 

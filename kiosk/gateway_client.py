@@ -197,8 +197,10 @@ class GatewayClient(GatewayHttp):
     async def open_operator_session(self, operator: str, pin: str) -> OperatorSessionView:
         """Sign `operator` in with `pin`: the session token to send with their requests.
 
-        GatewayRefused `operator-sign-in-failed` (401, wrong PIN), `operator-wrong-location`
-        (403), `operator-locked` (423, `retry_after_s` says for how long). No Idempotency-Key:
+        GatewayRefused `operator-sign-in-failed` (401: a wrong PIN, or a name that cannot sign in
+        here; the gateway does not say which), `operator-locked` (423: wrong PINs at this kiosk,
+        `retry_after_s` says how long to wait); older gateways also answered
+        `operator-wrong-location` (403). No Idempotency-Key:
         a sign-in is never replayed (its answer is a secret the gateway does not keep).
         """
         body = OperatorSessionRequest(operator=operator, pin=pin)

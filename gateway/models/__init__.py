@@ -39,6 +39,7 @@ from gateway.models.desk import (
     ServiceEvent,
     SessionInvoiceFind,
     Shift,
+    SignInFailure,
 )
 from gateway.models.ops import (
     KioskKey,
@@ -79,6 +80,7 @@ __all__ = [
     "ServiceEvent",
     "SessionInvoiceFind",
     "Shift",
+    "SignInFailure",
     "TerminalReconciliation",
     "UtcDateTime",
 ]

@@ -116,11 +116,27 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(String(16))  # librarian | coordinator
     pin_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Wrong PINs in a row, counted before the PIN is checked (so concurrent guesses cannot overtake it).
+    # No longer written: wrong PINs are counted per kiosk in `operator_sign_in_failures`, so a
+    # stranger at one kiosk cannot lock the operator out everywhere. Kept for existing databases.
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     pin_set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SignInFailure(Base):
+    """One failed sign-in at a kiosk for a typed name (stored as SHA-256): counted per (kiosk, name)
+    for the sign-in back-off, whether the name is an operator's or not (docs/architecture.md,
+    "Operators")."""
+
+    __tablename__ = "operator_sign_in_failures"
+    __table_args__ = (
+        Index("ix_operator_sign_in_failures_kiosk_id_name_sha256_at", "kiosk_id", "name_sha256", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    name_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class OperatorSessionRow(Base):

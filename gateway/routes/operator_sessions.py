@@ -32,27 +32,28 @@ router = APIRouter(prefix=API_PREFIX, tags=["operators"])
 
 
 @router.get("/operators", response_model=OperatorList, responses=problem_responses(401, 503))
-def list_operators(db: DbSession, kiosk: CurrentKiosk, now: Now) -> OperatorList:
+def list_operators(db: DbSession, kiosk: CurrentKiosk, now: Now, policy: OperatorLimits) -> OperatorList:
     """The enabled operators of this kiosk's location (names and roles), for the sign-in list."""
     with db.begin():
-        return operators.listing(db, kiosk, now)
+        return operators.listing(db, kiosk, now, policy)
 
 
 @router.post(
     "/operator-sessions",
     response_model=OperatorSessionView,
     status_code=201,
-    responses=problem_responses(401, 403, 422, 423, 503),
+    responses=problem_responses(401, 422, 423, 503),
 )
 def sign_in(body: OperatorSessionRequest, db: DbSession, kiosk: CurrentKiosk, now: Now,
             policy: OperatorLimits) -> OperatorSessionView:
     """Sign an operator in at this kiosk with their PIN.
 
-    Wrong PIN (or unknown operator): 401. An operator of another location: 403. After
-    `max_wrong_pins` (5) wrong PINs in a row the operator is locked for `lockout` (15 minutes):
-    423 with Retry-After, whatever PIN comes, also when many wrong PINs arrive at once. When this
-    gateway process is already checking as many PINs and passwords as it may (`gateway.hash_gate`):
-    503 with Retry-After, the attempt not counted.
+    A wrong PIN, an unknown or disabled name and an operator of another location all answer the
+    same 401 after the same Argon2 check. Failures are counted per (kiosk, typed name): after
+    `max_wrong_pins` (5) the next attempt there waits 1 minute, doubled each time up to `lockout`
+    (15 minutes): 423 with Retry-After, whatever PIN comes, also when many arrive at once. Other
+    kiosks are not held back. When this gateway process is already checking as many PINs and
+    passwords as it may (`gateway.hash_gate`): 503 with Retry-After, the attempt not counted.
     """
     try:
         with hash_gate.gate().slot():

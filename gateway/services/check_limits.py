@@ -3,8 +3,11 @@
 A check value is only as strong as the limit on guessing it (docs/architecture.md, "API rules"):
 - per kiosk, a back-off: the first few failures in the window are free (residents mistype), then
   each further attempt waits twice as long after the last failure, up to the window;
-- per notice, across kiosks: a notice that collects too many wrong guesses anywhere is closed for
-  the window, so many kiosk tokens cannot share one guessing job;
+- per kiosk and notice: a kiosk that failed on a notice a few times in a day is refused that notice
+  for the day (the resident asks the librarian); other kiosks are not touched by it;
+- per notice, across kiosks: once a notice collected its daily budget of wrong values anywhere,
+  only kiosks that have not failed on it that day are still checked, so many kiosk tokens cannot
+  share one guessing job, yet the rightful payer at an untouched kiosk always gets in;
 - an intent may name an invoice by id only if the same kiosk found it with its check value within
   the find window, or a person search on the same, still open, operator session returned it; a
   refused id counts as a failed check.
@@ -21,19 +24,22 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, or_, select, text
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from common.schema import ErrorCode
+from gateway.db import xact_lock
 from gateway.models import FailedCheck, InvoiceFind, OperatorSessionRow, SessionInvoiceFind
 from gateway.problems import ProblemError
 
 WINDOW = timedelta(minutes=10)
 KIOSK_FREE_FAILURES = 5  # typos by different residents; past these the back-off starts
 KIOSK_FIRST_WAIT_S = 5.0  # doubled with each further failure, capped at WINDOW
-NOTICE_FAILURES = 10  # wrong guesses on one notice, from all kiosks together
+NOTICE_WINDOW = timedelta(hours=24)  # the per-notice limits count a day
+KIOSK_NOTICE_FAILURES = 3  # one kiosk's wrong values on one notice; then that kiosk is refused it
+NOTICE_FAILURES = 6  # all kiosks' wrong values on one notice; then only untouched kiosks are checked
 FIND_WINDOW = timedelta(hours=1)  # longer than any visit, shorter than a day's session of guessing
 
 
@@ -43,11 +49,8 @@ def _is_postgres(session: Session) -> bool:
 
 def lock(session: Session, kiosk_id: str, notices: Iterable[str] = ()) -> None:
     """Serialise the limit decisions for this kiosk and these notices until the transaction ends."""
-    if not _is_postgres(session):
-        return  # BEGIN IMMEDIATE already holds SQLite's writer lock (gateway/db.py)
     # Always kiosk first, then notices in order: no two transactions wait on each other in a ring.
-    for key in [f"kiosk:{kiosk_id}", *(f"notice:{n}" for n in sorted(set(notices)))]:
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    xact_lock(session, f"kiosk:{kiosk_id}", *(f"notice:{n}" for n in sorted(set(notices))))
 
 
 def _retry_after(until: datetime, now: datetime) -> ProblemError:
@@ -72,19 +75,41 @@ def check(session: Session, kiosk_id: str, now: datetime, notices: Iterable[str]
         if now < until:
             raise _retry_after(until, now)
     for notice in sorted(set(notices)):
-        times = session.execute(
-            select(FailedCheck.at).where(FailedCheck.notice_number == notice, FailedCheck.at > since)
-            .order_by(FailedCheck.at)
-        ).scalars().all()
-        if len(times) >= NOTICE_FAILURES:
-            # Open again once the oldest failure that keeps the count at the limit leaves the window.
-            raise _retry_after(times[len(times) - NOTICE_FAILURES] + WINDOW, now)
+        _check_notice(session, kiosk_id, now, notice)
+
+
+def _check_notice(session: Session, kiosk_id: str, now: datetime, notice: str) -> None:
+    """429 when this kiosk used up its tries on the notice today, or when the notice's daily budget
+    is spent and this kiosk is one of those that failed on it. A kiosk with no failure on the
+    notice is always checked: the lock never reaches a kiosk the guessing did not come from."""
+    rows = session.execute(
+        select(FailedCheck.kiosk_id, FailedCheck.at)
+        .where(FailedCheck.notice_number == notice, FailedCheck.at > now - NOTICE_WINDOW)
+        .order_by(FailedCheck.at)
+    ).all()
+    mine = [at for kiosk, at in rows if kiosk == kiosk_id]
+    if not mine:
+        return
+    if len(mine) >= KIOSK_NOTICE_FAILURES:
+        # Open again here once the oldest failure that keeps this kiosk at its limit leaves the day.
+        raise _retry_after(mine[len(mine) - KIOSK_NOTICE_FAILURES] + NOTICE_WINDOW, now)
+    if len(rows) >= NOTICE_FAILURES:
+        # Checked again when the budget has room, or when this kiosk's own failures have gone.
+        budget_back = rows[len(rows) - NOTICE_FAILURES].at + NOTICE_WINDOW
+        raise _retry_after(min(budget_back, mine[-1] + NOTICE_WINDOW), now)
 
 
 def record_failure(session: Session, kiosk_id: str, now: datetime, notice: str | None = None) -> None:
     session.add(FailedCheck(kiosk_id=kiosk_id, at=now, notice_number=notice))
     # Failures are rare: tidying here keeps both tables small without a job of its own.
     purge(session, now)
+
+
+def forgive(session: Session, kiosk_id: str, notice: str) -> None:
+    """This kiosk typed the right value: its earlier wrong ones on the notice were the payer's typos,
+    and must not make it one of the kiosks refused once the notice's daily budget is spent."""
+    session.execute(delete(FailedCheck).where(FailedCheck.kiosk_id == kiosk_id,
+                                              FailedCheck.notice_number == notice))
 
 
 def record_find(session: Session, kiosk_id: str, invoice_id: str, now: datetime) -> None:
@@ -142,7 +167,7 @@ def purge(session: Session, now: datetime) -> int:
     gone = 0
     closed = select(OperatorSessionRow.id).where(
         or_(OperatorSessionRow.expires_at <= now, OperatorSessionRow.ended_at <= now))
-    for stmt in (delete(FailedCheck).where(FailedCheck.at < now - 2 * WINDOW),
+    for stmt in (delete(FailedCheck).where(FailedCheck.at < now - max(2 * WINDOW, NOTICE_WINDOW)),
                  delete(InvoiceFind).where(InvoiceFind.found_at < now - FIND_WINDOW),
                  delete(SessionInvoiceFind).where(SessionInvoiceFind.session_id.in_(closed))):
         result = session.execute(stmt)

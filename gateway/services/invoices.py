@@ -127,19 +127,25 @@ def search_codes(req: InvoiceSearchRequest) -> tuple[str, str]:
         raise ProblemError(exc.code, errors=[{"pointer": pointer, "code": exc.code}]) from None
 
 
-def search(session: Session, kiosk_id: str, notice: str, check: str, now: datetime) -> InvoiceView | None:
+def search(session: Session, kiosk_id: str, notice: str, check: str, now: datetime, *,
+           limited: bool = True) -> InvoiceView | None:
     """The invoice's view, or None after counting a failed check (unknown notice or wrong check).
 
-    Raises 429 while the kiosk backs off or the notice is closed (gateway.services.check_limits).
+    Raises 429 while the kiosk backs off or the notice is closed to it (gateway.services.check_limits).
     The caller commits even when None comes back, so the failure counts; a find is recorded so
-    that this kiosk may then reserve the invoice by id.
+    that this kiosk may then reserve the invoice by id. `limited=False` is the librarian's search
+    on an operator session: neither held back by the limits nor counted in them (the desk may
+    reserve any invoice a person search shows, so a check value tells the librarian nothing new).
     """
-    check_limits.lock(session, kiosk_id, [notice])
-    check_limits.check(session, kiosk_id, now, [notice])
+    if limited:
+        check_limits.lock(session, kiosk_id, [notice])
+        check_limits.check(session, kiosk_id, now, [notice])
     inv = find_checked(session, notice, check)
     if inv is None:
-        check_limits.record_failure(session, kiosk_id, now, notice)
+        if limited:
+            check_limits.record_failure(session, kiosk_id, now, notice)
         return None
+    check_limits.forgive(session, kiosk_id, notice)
     check_limits.record_find(session, kiosk_id, inv.id, now)
     view = invoice_view(inv, local_date(now))
     if view.status == "paid":

@@ -1,11 +1,13 @@
-"""Operator sign-in, its lockout, and the sessions that requests on an operator's behalf carry
+"""Operator sign-in, its back-off, and the sessions that requests on an operator's behalf carry
 (`X-Operator-Session` beside the kiosk's token; docs/architecture.md, "Operators").
 
-Lockout holds under concurrent guesses: each attempt is counted in a transaction that holds the
-operator's row (SELECT ... FOR UPDATE on PostgreSQL, the one writer lock of BEGIN IMMEDIATE on
-SQLite) *before* its PIN is checked, and an attempt that finds the count at the limit is refused
-unchecked. So however many wrong PINs arrive at once, at most `max_wrong_pins` are ever checked.
-The Argon2 check itself runs outside the lock, so other sign-ins are not held up by it.
+Every refused sign-in looks the same: an unknown or disabled name, an operator of another
+location and a wrong PIN all take one Argon2 check (a dummy hash when there is no PIN to check
+against), the same two transactions, and answer the same 401 body, so a kiosk token can tell
+neither who exists nor where they work. Wrong attempts are counted per (kiosk, typed name) before
+the PIN is checked, under a lock, and back off there only (gateway.services.sign_in_limits): a
+stranger at one kiosk cannot keep the librarian off another, and however many wrong PINs arrive
+at once only the free ones are checked. The Argon2 check runs outside the lock.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from common.schema import ErrorCode
 from gateway.models import Kiosk, Operator, OperatorSessionRow
 from gateway.pins import verify_pin
 from gateway.problems import ProblemError
+from gateway.services import sign_in_limits
 from gateway.services.operators import OperatorPolicy, record_event
 
 
@@ -48,67 +51,43 @@ def _locked(until: datetime, now: datetime) -> ProblemError:
     return ProblemError(ErrorCode.OPERATOR_LOCKED, headers={"Retry-After": str(retry)})
 
 
-def _lock_row(db: Session, name: str) -> Operator | None:
-    return db.execute(select(Operator).where(Operator.name == name).with_for_update()
-                      .execution_options(populate_existing=True)).scalar_one_or_none()
-
-
-def _lock_now(db: Session, op: Operator, kiosk: Kiosk, now: datetime, policy: OperatorPolicy) -> datetime:
-    until = now + policy.lockout
-    op.locked_until = until
-    op.failed_attempts = 0  # the next round after the lock gets the full count again
-    record_event(db, "locked", now, operator_id=op.id, kiosk_id=kiosk.id)
-    return until
-
-
 def _reserve_attempt(db: Session, kiosk: Kiosk, name: str, now: datetime,
-                     policy: OperatorPolicy) -> tuple[int, str] | ProblemError:
-    """Count one attempt before its PIN is checked: (operator id, PIN hash), or the refusal."""
+                     policy: OperatorPolicy) -> tuple[int | None, str | None] | ProblemError:
+    """Count one attempt before its PIN is checked: (operator id, PIN hash) when `name` may sign in
+    here, (None, None) when not (the PIN is then checked against a dummy hash), or the 423."""
     with db.begin():
-        op = _lock_row(db, name)
-        if op is None or op.disabled:
-            record_event(db, "sign-in-failed", now, kiosk_id=kiosk.id, detail="unknown or disabled operator")
-            return ProblemError(ErrorCode.OPERATOR_SIGN_IN_FAILED)
-        if op.location_code != kiosk.location_code:
-            record_event(db, "sign-in-failed", now, operator_id=op.id, kiosk_id=kiosk.id, detail="other location")
-            return ProblemError(ErrorCode.OPERATOR_WRONG_LOCATION)
-        if op.locked_until is not None and op.locked_until > now:
-            return _locked(op.locked_until, now)
-        if op.failed_attempts >= policy.max_wrong_pins:
-            # The limit was reached by attempts still being checked (or lost in a crash): lock now.
-            return _locked(_lock_now(db, op, kiosk, now, policy), now)
-        op.failed_attempts += 1
+        until = sign_in_limits.reserve(db, kiosk.id, name, now, policy.sign_in_backoff)
+        if until is not None:
+            return _locked(until, now)
+        op = db.execute(select(Operator).where(Operator.name == name)).scalar_one_or_none()
+        if op is None or op.disabled or op.location_code != kiosk.location_code:
+            return None, None
         return op.id, op.pin_hash
+
+
+def _refusal_detail(op: Operator | None, kiosk: Kiosk) -> str:
+    """Why, for the audit only (the answer never says)."""
+    if op is None or op.disabled:
+        return "unknown or disabled operator"
+    return "other location" if op.location_code != kiosk.location_code else ""
 
 
 def sign_in(db: Session, kiosk: Kiosk, name: str, pin: str, now: datetime,
             policy: OperatorPolicy) -> tuple[OperatorSessionView, OperatorContext]:
-    """Open a session for `name` at `kiosk`; 401 wrong, 403 other location, 423 locked."""
+    """Open a session for `name` at `kiosk`; 401 for every refusal, 423 while backing off here."""
     reserved = _reserve_attempt(db, kiosk, name, now, policy)
     if isinstance(reserved, ProblemError):
-        if reserved.code == ErrorCode.OPERATOR_SIGN_IN_FAILED:
-            verify_pin(None, pin)  # an unknown name takes as long as a wrong PIN
         raise reserved
     op_id, pin_hash = reserved
-    good = verify_pin(pin_hash, pin)
+    good = verify_pin(pin_hash, pin)  # a dummy hash when None: every refusal costs the same
     with db.begin():
-        op = db.get(Operator, op_id, with_for_update=True, populate_existing=True)
-        assert op is not None
-        if good and op.pin_hash != pin_hash:
-            good = False  # the PIN was reset while this one was being checked
-        locked = op.locked_until is not None and op.locked_until > now
-        if not good:
-            record_event(db, "pin-wrong", now, operator_id=op.id, kiosk_id=kiosk.id)
-            if not locked and op.failed_attempts >= policy.max_wrong_pins:
-                op.locked_until = _lock_now(db, op, kiosk, now, policy)
-                locked = True
-            refusal = _locked(op.locked_until, now) if locked and op.locked_until else \
-                ProblemError(ErrorCode.OPERATOR_SIGN_IN_FAILED)
-        elif locked and op.locked_until is not None:
-            # Concurrent wrong PINs locked the operator while this right one was being checked.
-            refusal = _locked(op.locked_until, now)
-        else:
-            op.failed_attempts = 0
+        op = db.execute(select(Operator).where(Operator.name == name).with_for_update()
+                        .execution_options(populate_existing=True)).scalar_one_or_none()
+        # The PIN may have been reset, or the operator disabled or moved, while it was checked.
+        usable = (good and op is not None and op.id == op_id and op.pin_hash == pin_hash
+                  and not _refusal_detail(op, kiosk))
+        if op is not None and usable:
+            sign_in_limits.forget(db, name, kiosk.id)
             token = secrets.token_urlsafe(32)
             row = OperatorSessionRow(id=f"os-{secrets.token_hex(10)}", token_sha256=hash_session_token(token),
                                      operator_id=op.id, kiosk_id=kiosk.id, created_at=now,
@@ -118,7 +97,15 @@ def sign_in(db: Session, kiosk: Kiosk, name: str, pin: str, now: datetime,
             view = OperatorSessionView(session=token, expires_at=row.expires_at, operator=OperatorView(
                 name=op.name, role=op.role, location=op.location_code))  # type: ignore[arg-type]
             return view, _context(row, op)
-    raise refusal
+        detail = _refusal_detail(op, kiosk)
+        known = op.id if op is not None else None
+        if detail:
+            record_event(db, "sign-in-failed", now, operator_id=known, kiosk_id=kiosk.id, detail=detail)
+        else:
+            record_event(db, "pin-wrong", now, operator_id=known, kiosk_id=kiosk.id)
+        if sign_in_limits.starts_backing_off(db, kiosk.id, name, now, policy.sign_in_backoff):
+            record_event(db, "locked", now, operator_id=known, kiosk_id=kiosk.id, detail="backing off at this kiosk")
+    raise ProblemError(ErrorCode.OPERATOR_SIGN_IN_FAILED)
 
 
 def _context(row: OperatorSessionRow, op: Operator) -> OperatorContext:

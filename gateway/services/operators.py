@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from common.operator_schema import OperatorList, OperatorListing
 from gateway.models import Kiosk, Location, Operator, OperatorEventRow, OperatorSessionRow
 from gateway.pins import hash_pin, new_pin
+from gateway.services import sign_in_limits
+from gateway.services.sign_in_limits import SignInBackoff
 
 ROLES = ("librarian", "coordinator")
 
@@ -23,14 +25,23 @@ ROLES = ("librarian", "coordinator")
 class OperatorPolicy:
     """How sign-ins, sessions and person searches are limited (`create_app(operator_policy=...)`)."""
 
-    max_wrong_pins: int = 5  # wrong PINs in a row before the operator is locked
-    lockout: timedelta = timedelta(minutes=15)
+    # Sign-in back-off per (kiosk, typed name) (gateway.services.sign_in_limits): after
+    # `max_wrong_pins` failures each attempt waits `first_wait`, doubled each time, up to `lockout`.
+    max_wrong_pins: int = 5
+    first_wait: timedelta = timedelta(minutes=1)
+    lockout: timedelta = timedelta(minutes=15)  # the longest wait
+    failure_window: timedelta = timedelta(hours=24)  # failures older than this are forgotten
     session_ttl: timedelta = timedelta(hours=2)  # the desk also ends it on Lock and inactivity
     searches_per_window: int = 30  # person searches per operator ...
     search_window: timedelta = timedelta(minutes=10)  # ... in this sliding window
     # How long the posting proof an intent made on a session carries cash past that session's end
     # (the outbox posts cash after the desk locked; gateway.services.posting_proofs).
     posting_proof_ttl: timedelta = timedelta(hours=24)
+
+    @property
+    def sign_in_backoff(self) -> SignInBackoff:
+        return SignInBackoff(free=self.max_wrong_pins, first_wait=self.first_wait, longest_wait=self.lockout,
+                             window=self.failure_window)
 
 
 class OperatorError(Exception):
@@ -72,9 +83,13 @@ def add_operator(session: Session, name: str, location: str, now: datetime, *, r
     return pin
 
 
-def list_operators(session: Session) -> list[OperatorInfo]:
+def list_operators(session: Session, now: datetime, policy: OperatorPolicy | None = None) -> list[OperatorInfo]:
+    """Every operator; `locked_until` is the latest back-off end over the kiosks where wrong PINs
+    were typed for them (None when no kiosk is backing off)."""
+    waits = sign_in_limits.backing_off(session, now, (policy or OperatorPolicy()).sign_in_backoff)
     rows = session.execute(select(Operator).order_by(Operator.location_code, Operator.name)).scalars()
-    return [OperatorInfo(o.name, o.location_code, o.role, o.disabled, o.locked_until) for o in rows]
+    return [OperatorInfo(o.name, o.location_code, o.role, o.disabled, waits.get(sign_in_limits.name_key(o.name)))
+            for o in rows]
 
 
 def end_sessions(session: Session, operator_id: int, now: datetime) -> None:
@@ -92,26 +107,27 @@ def disable_operator(session: Session, name: str, now: datetime) -> None:
 
 
 def reset_pin(session: Session, name: str, now: datetime) -> str:
-    """A new PIN (returned once); the lock and the wrong-PIN count are cleared, sessions ended."""
+    """A new PIN (returned once); the wrong-PIN counts at every kiosk are cleared, sessions ended."""
     op = _get(session, name)
     pin = new_pin()
     op.pin_hash = hash_pin(pin)
     op.pin_set_at = now
-    op.failed_attempts = 0
-    op.locked_until = None
+    sign_in_limits.forget(session, op.name)
     end_sessions(session, op.id, now)
     record_event(session, "pin-reset", now, operator_id=op.id)
     return pin
 
 
-def listing(session: Session, kiosk: Kiosk, now: datetime) -> OperatorList:
-    """The enabled operators of the kiosk's location, for the desk's sign-in list."""
+def listing(session: Session, kiosk: Kiosk, now: datetime, policy: OperatorPolicy) -> OperatorList:
+    """The enabled operators of the kiosk's location, for the desk's sign-in list; `locked` while
+    sign-ins for the name back off at this kiosk."""
+    waits = sign_in_limits.backing_off(session, now, policy.sign_in_backoff, kiosk_id=kiosk.id)
     rows = session.execute(
         select(Operator).where(Operator.location_code == kiosk.location_code, Operator.disabled.is_(False))
         .order_by(Operator.name)).scalars()
     return OperatorList(operators=[
         OperatorListing(name=o.name, role=o.role,  # type: ignore[arg-type]
-                        locked=o.locked_until is not None and o.locked_until > now)
+                        locked=sign_in_limits.name_key(o.name) in waits)
         for o in rows])
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from common.operator_schema import PersonSearchRequest, PersonSearchResponse, PersonView
 from common.personal_code import PersonalCode, PersonalCodeError, mask_codes, parse
 from common.schema import ErrorCode
+from gateway.db import xact_lock
 from gateway.models import Invoice, Kiosk, Payer, PersonSearch
 from gateway.problems import ProblemError
 from gateway.services import check_limits
@@ -43,6 +44,10 @@ def scrub(text: str) -> str:
 
 
 def check_rate_limit(db: Session, operator: OperatorContext, now: datetime, policy: OperatorPolicy) -> None:
+    """429 past the operator's limit. Counted under the operator's lock until the search's row is
+    committed, so a parallel burst gets exactly the limit answered (on PostgreSQL each transaction
+    would otherwise count only what was committed before it began; docs/architecture.md, "API rules")."""
+    xact_lock(db, f"person-search:{operator.operator_id}")
     since = now - policy.search_window
     times = db.execute(select(PersonSearch.at).where(
         PersonSearch.operator_id == operator.operator_id, PersonSearch.at > since)

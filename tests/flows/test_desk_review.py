@@ -65,8 +65,9 @@ def test_wrong_pins_lock_the_name_and_no_pin_is_kept(backend_factory, caplog) ->
         return codes
 
     codes = run(go())
-    # The fifth wrong PIN locks the name; then even the right one is refused for a while.
-    assert codes == ["pin-wrong"] * 4 + ["operator-locked"] * 2
+    # Five wrong PINs make this kiosk wait before it checks the name's PIN again: even the right
+    # one is refused for a while.
+    assert codes == ["pin-wrong"] * 5 + ["operator-locked"]
     assert not desk_of(backend).session.signed_in
     refused = desk_events(backend, "SIGN_IN_REFUSED")
     assert refused[-1] == f"{DEMO_OPERATOR_NAME}: operator-locked" and len(refused) == 6
