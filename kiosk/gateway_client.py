@@ -349,7 +349,7 @@ _MESSAGES: dict[str, str] = {
         "This invoice is being paid at the moment elsewhere. Please try again in a few minutes."
     ),
     ErrorCode.RATE_LIMITED: N_(
-        "Too many unsuccessful attempts. Please wait ten minutes or ask the librarian for help."
+        "Too many unsuccessful attempts with these numbers. Please ask the librarian for help."
     ),
     ErrorCode.GATEWAY_UNREACHABLE: N_(
         "The municipality's system cannot be reached right now. Please try again later or ask the librarian."

@@ -131,7 +131,7 @@ def test_three_wrong_check_values_on_a_notice_then_rate_limited(gui) -> None:
                     gui.pump(3)  # the layout settles before the next tap (the button moves up)
             assert find.notice_code == "rate-limited"
             assert find.ids.message.text == gettext(
-                "Too many unsuccessful attempts. Please wait ten minutes or ask the librarian for help.", "lv")
+                "Too many unsuccessful attempts with these numbers. Please ask the librarian for help.", "lv")
             gui.screenshot("payment-rate-limited")
         finally:
             clear_failed_checks(gui)
