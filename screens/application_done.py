@@ -9,8 +9,8 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.flows.application_flow import Acknowledgement, Status
-from kiosk.visit_application import application_visit
+from kiosk.applications.service import Acknowledgement, Status
+from kiosk.applications.visit import application_visit
 from printer.application_port import PrintedAck
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR

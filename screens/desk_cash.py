@@ -1,6 +1,6 @@
 """Paying at the desk: the total, the cash received on the keypad (or a quick note), the change;
 then "Cash received" takes the payment (journaled, posted, receipt "Samaksāts skaidrā naudā" and
-the drawer kick; kiosk.flows.cash). The same cart can go to the card terminal instead."""
+the drawer kick; kiosk.payments.cash). The same cart can go to the card terminal instead."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.flows.payment import PaymentResult, Verdict
-from kiosk.visit_payment import message as path_message
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.card import PaymentResult, Verdict
+from kiosk.payments.visit import message as path_message
+from kiosk.payments.visit import payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart
 from screens.widgets import TR, KButton

@@ -88,7 +88,7 @@ FULL = os.environ.get("FAULT_MATRIX_FULL") == "1"
 # did not release reservations of entries closed VOID / REVERSED; flows/payment.py), B3 (killed
 # after a partial approval was reversed but before REVERSED was journaled: the retried Reversal
 # was refused and the entry stayed REVERSAL_PENDING; now TransactionStatus of the earlier
-# Reversal confirms it, kiosk/terminal/service.py).
+# Reversal confirms it, kiosk/payments/terminal_service.py).
 DEFECTS: dict[str, tuple[str, str]] = {}
 KNOWN: dict[tuple[str, str], str] = {}
 

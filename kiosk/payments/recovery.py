@@ -2,7 +2,7 @@
 and when a resident scans an "outcome unknown" slip later.
 
 The journal, not memory, says what is left: the terminal side is settled first (TransactionStatus,
-kiosk.terminal.recovery), then each unfinished entry is carried on from its state — a reservation
+kiosk.payments.terminal_recovery), then each unfinished entry is carried on from its state — a reservation
 never used is released, an approval is posted and its receipt printed (docs/architecture.md,
 "Money and receipt states").
 """
@@ -14,12 +14,12 @@ import logging
 from datetime import timedelta
 
 from common.clock import Clock
-from kiosk.flows.payment_result import PaymentResult, PaymentTimings, Verdict
-from kiosk.flows.posting import PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.payments.posting import PostingOutbox
+from kiosk.payments.receipts import ReceiptDesk
+from kiosk.payments.result import PaymentResult, PaymentTimings, Verdict
+from kiosk.payments.terminal_service import TerminalService, resolve
 from kiosk.terminal.base import OutcomeStatus
-from kiosk.terminal.service import TerminalService, resolve
 
 log = logging.getLogger(__name__)
 M = MoneyState

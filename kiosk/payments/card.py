@@ -7,13 +7,13 @@ service knows no Kivy: screens call `pay()`, `cancel()` and read `phase`.
 
 It is a facade over parts with one job each:
 - `CardPayment` (here): the payment itself — checks, reservation, the terminal, cancel;
-- `PostingOutbox` (kiosk.flows.posting): posting and reservation releases through the outbox;
-- `ReceiptDesk` (kiosk.flows.receipt_desk): receipt, DUBLIKĀTS and slips;
-- `PaymentRecovery` (kiosk.flows.recovery): start-up recovery and scanned "outcome unknown" slips.
+- `PostingOutbox` (kiosk.payments.posting): posting and reservation releases through the outbox;
+- `ReceiptDesk` (kiosk.payments.receipts): receipt, DUBLIKĀTS and slips;
+- `PaymentRecovery` (kiosk.payments.recovery): start-up recovery and scanned "outcome unknown" slips.
 
 Ports, so tests and the demo plug in real or simulated parts:
 - gateway: `kiosk.gateway_client.GatewayClient` (or anything with the same coroutine methods),
-- terminal: a `kiosk.terminal.service.TerminalService` around a driver,
+- terminal: a `kiosk.payments.terminal_service.TerminalService` around a driver,
 - receipts: a `ReceiptPort` (printer status, payment receipt, unknown-outcome and not-charged slips).
 """
 
@@ -25,9 +25,14 @@ from collections.abc import Callable
 from datetime import date
 
 from common.clock import Clock
-from kiosk.cart import Cart
-from kiosk.flows.cash import CashPayment
-from kiosk.flows.payment_result import (
+from kiosk.gateway_client import GatewayClient
+from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
+from kiosk.payments.cart import Cart
+from kiosk.payments.cash import CashPayment
+from kiosk.payments.posting import DEFAULT_MAX_ATTEMPTS, PAYMENT, RELEASE, PostingOutbox
+from kiosk.payments.receipts import ReceiptDesk, ReceiptPort
+from kiosk.payments.recovery import PaymentRecovery
+from kiosk.payments.result import (
     MESSAGES,
     PaymentPhase,
     PaymentResult,
@@ -35,13 +40,8 @@ from kiosk.flows.payment_result import (
     Verdict,
     message,
 )
-from kiosk.flows.posting import DEFAULT_MAX_ATTEMPTS, PAYMENT, RELEASE, PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk, ReceiptPort
-from kiosk.flows.recovery import PaymentRecovery
-from kiosk.gateway_client import GatewayClient
-from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
+from kiosk.payments.terminal_service import TerminalService
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
-from kiosk.terminal.service import TerminalService
 
 __all__ = ["MESSAGES", "CardPayment", "PaymentPhase", "PaymentResult", "PaymentService",
            "PaymentTimings", "ReceiptPort", "Verdict", "message"]

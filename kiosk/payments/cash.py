@@ -9,7 +9,7 @@ receipt ("Samaksāts skaidrā naudā", tendered and change) goes through the rec
 drawer kick. A crash before APPROVED leaves a reservation that recovery releases (the librarian
 saw no receipt and the drawer never opened); a crash after it is posted and printed by the same
 recovery as a card payment, so no cash is ever lost. Posting cash needs an operator session: the
-posting outbox asks the desk for the current one (kiosk.flows.posting, `operator_session`), or
+posting outbox asks the desk for the current one (kiosk.payments.posting, `operator_session`), or
 sends the posting proof the intent answered on the desk's session, journaled with the payment.
 
 Cash counts toward the shift's expected cash (`expected_cash_cents`), read from the journal.
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kiosk.cart import Cart
-from kiosk.flows.payment_result import PaymentResult, PaymentTimings, Verdict
-from kiosk.flows.posting import PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk, approved_day
-from kiosk.flows.recovery import PaymentRecovery
 from kiosk.gateway_client import GatewayClient
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.payments.cart import Cart
+from kiosk.payments.posting import PostingOutbox
+from kiosk.payments.receipts import ReceiptDesk, approved_day
+from kiosk.payments.recovery import PaymentRecovery
+from kiosk.payments.result import PaymentResult, PaymentTimings, Verdict
 
 log = logging.getLogger(__name__)
 M = MoneyState
@@ -131,7 +131,7 @@ class CashPayment:
             await self.posting.void(entry, note=f"intent refused: {code}")
             return PaymentResult(Verdict.REFUSED, code, client_txn_id=txn)
         # The posting proof (made on the desk's session) is journaled with the intent: it lets the
-        # outbox post this cash after the desk locked (kiosk.flows.posting).
+        # outbox post this cash after the desk locked (kiosk.payments.posting).
         proof = getattr(intent, "posting_proof", None)
         fields: dict[str, Any] = {"intent_id": getattr(intent, "intent_id", None)}
         if proof:
