@@ -19,13 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from common.forms.definition import (
-    DefinitionError,
-    FormDefinition,
-    default_forms_dir,
-    load_forms,
-    parse_definition,
-)
+from common.forms.definition import FormDefinition
+from common.forms.loading import DefinitionError, default_forms_dir, load_forms, parse_definition
 from common.i18n import N_, gettext
 from kiosk.applications.paper import paper_document, print_acknowledgement, status_base
 from kiosk.applications.privacy_notice import DataController

@@ -8,7 +8,7 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
-from common.forms.definition import default_forms_dir, load_forms
+from common.forms.loading import default_forms_dir, load_forms
 from kiosk.applications.paper import (
     HELD_PREFIX,
     ack_document,

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from escpos_decode import Decoded, decode, model_pages
 
-from common.forms.definition import FieldDef, FormDefinition, default_forms_dir, load_forms
+from common.forms.definition import FieldDef, FormDefinition
 from common.forms.field_types import display_value
+from common.forms.loading import default_forms_dir, load_forms
 from common.forms.routing import applicable_fields
 from common.i18n import gettext
 from kiosk.applications.paper import HELD_PREFIX, paper_document
