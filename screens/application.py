@@ -13,7 +13,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.applications.visit import application_visit, current_application, message, shipped_forms
+from kiosk.applications import application_visit, current_application, message, shipped_forms
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KButton, KLabel
 from screens.wizard import show, spawn

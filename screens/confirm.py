@@ -9,7 +9,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from common.i18n import N_, gettext
 from common.service_names import service_name
-from kiosk.payments.visit import payers_to_check, payment_visit
+from kiosk.payments import payers_to_check, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, demo_cart, eur
 from screens.widgets import TR

@@ -11,7 +11,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.desk.counters import BUTTONS, CounterButton, CountersBoard, counters_of
+from kiosk.desk import BUTTONS, CounterButton, CountersBoard, counters_of
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.widgets import TR, KButton

@@ -15,9 +15,16 @@ from kivy.uix.boxlayout import BoxLayout
 
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.desk.counters import counters_of
-from kiosk.desk.messages import message
-from kiosk.desk.shift import DIFFERENCE_REASONS, MESSAGES, ShiftDesk, ShiftError, reason_text, shift_of
+from kiosk.desk import (
+    DIFFERENCE_REASONS,
+    SHIFT_MESSAGES,
+    ShiftDesk,
+    ShiftError,
+    counters_of,
+    message,
+    reason_text,
+    shift_of,
+)
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keyboard import LetterKeyboard  # noqa: F401  (used by desk_shift.kv)
@@ -113,7 +120,7 @@ class DeskShiftScreen(DeskScreen):
     # -- messages: the shift's own codes first, then the desk's ------------------------------
     def _retranslate(self) -> None:
         code = self._code
-        self.notice = (gettext(MESSAGES[code], TR.lang, **self._params) if code in MESSAGES
+        self.notice = (gettext(SHIFT_MESSAGES[code], TR.lang, **self._params) if code in SHIFT_MESSAGES
                        else message(code, TR.lang, **self._params) if code else "")
 
     def reset(self) -> None:

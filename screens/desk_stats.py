@@ -16,7 +16,7 @@ from common.clock import RIGA
 from common.desk_counters import COLUMN_LABELS, COLUMNS, PAYMENTS
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.desk.counters import Bars, library_statistics
+from kiosk.desk import Bars, library_statistics
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.widgets import THEME, TR, KToggle

@@ -22,9 +22,8 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from common.i18n import N_, gettext
-from kiosk.payments.card import PaymentPhase as Phase
-from kiosk.payments.cart import Cart
-from kiosk.payments.visit import pay_cart, payment_visit
+from kiosk.payments import Cart, pay_cart, payment_visit
+from kiosk.payments import PaymentPhase as Phase
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart, eur
 

@@ -15,9 +15,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.applications.privacy_plain import plain_notice
-from kiosk.applications.service import Acknowledgement
-from kiosk.applications.visit import application_visit
+from kiosk.applications import Acknowledgement, application_visit, plain_notice
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KLabel
 from screens.wizard import show, spawn, wizard_of

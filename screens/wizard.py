@@ -13,8 +13,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from kiosk.applications.visit import current_application
-from kiosk.applications.wizard import ApplicationWizard
+from kiosk.applications import ApplicationWizard, current_application
 
 log = logging.getLogger(__name__)
 

@@ -213,7 +213,7 @@ class ReviewQueue:
             posted = await p.posting.post(await self.journal.get(key))
             entry = await self.journal.get(key)
             if entry.owes_receipt and entry.receipt_state is R.NONE:
-                await p.desk.print_receipt(entry, lang=lang, duplicate=False)
+                await p.paper.print_receipt(entry, lang=lang, duplicate=False)
             return "resolved" if posted else "paid-awaiting"
         if action == "send-now":
             return "resolved" if await p.posting.post(entry) else "resolve-failed"

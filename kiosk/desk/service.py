@@ -219,7 +219,7 @@ class DeskService:
     async def find_receipt(self, number: str) -> PaymentEntry | None:
         """One of today's receipts by its number (the whole number or its running number)."""
         self._work()
-        return await self.payments.desk.receipt_of_day(number, self.today())
+        return await self.payments.paper.receipt_of_day(number, self.today())
 
     def refundable(self, entry: PaymentEntry) -> bool:
         """A card payment of today the gateway has: the terminal can give it back."""

@@ -27,7 +27,7 @@ from kiosk.gateway_client import GatewayClient
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
 from kiosk.payments.cart import Cart
 from kiosk.payments.posting import PostingOutbox
-from kiosk.payments.receipts import ReceiptDesk, approved_day
+from kiosk.payments.receipts import PaymentReceipts, approved_day
 from kiosk.payments.recovery import PaymentRecovery
 from kiosk.payments.result import PaymentResult, PaymentTimings, Verdict
 
@@ -72,18 +72,18 @@ class CashPayment:
     """One cash payment at a time, under the same lock as card payments and recovery."""
 
     def __init__(self, journal: AsyncJournal, gateway: GatewayClient, posting: PostingOutbox,
-                 desk: ReceiptDesk, recovery: PaymentRecovery, *,
+                 paper: PaymentReceipts, recovery: PaymentRecovery, *,
                  timings: PaymentTimings) -> None:
         self.journal = journal
         self.gateway = gateway
         self.posting = posting
-        self.desk = desk
+        self.paper = paper
         self.recovery = recovery
         self.timings = timings
 
     async def preflight(self) -> str | None:
         """None when cash may be taken; the receipt must print, the gateway must hold the invoices."""
-        if not (await self.desk.printer_health()).ok:
+        if not (await self.paper.printer_health()).ok:
             return "printer-unavailable"
         try:
             await self.gateway.health()
@@ -142,7 +142,7 @@ class CashPayment:
         await self.posting.mark_approved(txn)
         posted = await self.posting.post(await self.journal.get(txn))
         entry = await self.journal.get(txn)
-        printed = await self.desk.print_receipt(entry, lang=lang, duplicate=False,
+        printed = await self.paper.print_receipt(entry, lang=lang, duplicate=False,
                                                 open_drawer=True)
         code = "paid" if posted else "paid-awaiting"
         if not printed:

@@ -25,7 +25,7 @@ def _record(msg: str, *args: object, level: int = logging.INFO, exc: BaseExcepti
 
 def test_key_value_line_with_quotes_and_no_newlines():
     line = StructuredFormatter("keyvalue").format(_record('paid "%s"\nnext', "12,50 €"))
-    assert re.fullmatch(r'ts=\S+ level=INFO logger=kiosk\.flows\.payment msg="paid \\"12,50 €\\"\\nnext"',
+    assert re.fullmatch(r'ts=\S+ level=INFO logger=kiosk\.payments\.card msg="paid \\"12,50 €\\"\\nnext"',
                         line), line
 
 

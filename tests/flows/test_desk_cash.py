@@ -238,7 +238,7 @@ def test_a_receipt_of_another_day_or_number_is_not_found(backend_factory) -> Non
         assert desk.work is not None
         desk.work.till.set_cents(5000)
         await desk.pay_cash()
-        return await desk.find_receipt("999"), await backend.payments.desk.receipt_of_day(
+        return await desk.find_receipt("999"), await backend.payments.paper.receipt_of_day(
             "1", desk.today().replace(year=2020))
 
     assert run(go()) == (None, None)
