@@ -1,4 +1,4 @@
-"""The payment flow's receipt port (kiosk.payments.card.ReceiptPort) on top of ReceiptPrinter.
+"""The payment flow's receipt port (kiosk.payments.receipts.ReceiptPort) on top of ReceiptPrinter.
 
 Maps a journal PaymentEntry (read by attribute, so this package does not import the journal) to
 documents, signs payment receipts, and keeps each receipt's signed payload so a DUBLIKĀTS carries
