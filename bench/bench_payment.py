@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.demo_data import DEMO_INVOICES  # noqa: E402
 from kiosk import config  # noqa: E402
-from kiosk.cart import Cart  # noqa: E402
-from kiosk.flows.payment import Verdict  # noqa: E402
+from kiosk.payments import Cart, Verdict  # noqa: E402
 from launcher.embedded import open_backend  # noqa: E402
 
 

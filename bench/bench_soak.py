@@ -56,7 +56,7 @@ def folder_bytes(folder: Path) -> int:
 async def pay_visit(b: Bench, notice: str, check: str) -> None:
     from dataclasses import replace
 
-    from kiosk.visit_payment import payment_visit
+    from kiosk.payments import payment_visit
 
     shell = b.app.shell
     home, find, invoices = shell.screens["home"], shell.screens["find"], shell.screens["invoices"]

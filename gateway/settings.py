@@ -16,7 +16,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from common.clock import RIGA
-from common.forms.definition import FormDefinition, default_forms_dir, load_forms
+from common.forms.definition import FormDefinition
+from common.forms.loading import default_forms_dir, load_forms
 from common.personal_code import compact as compact_personal_code
 
 log = logging.getLogger(__name__)

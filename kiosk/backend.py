@@ -19,15 +19,15 @@ import httpx
 
 from common.clock import Clock, SystemClock
 from common.signing import is_public_demo_key, load_signer
+from kiosk.applications.forms_client import FormsApiClient
+from kiosk.applications.service import ApplicationService
 from kiosk.config import KioskConfig
-from kiosk.flows.application_flow import ApplicationService
-from kiosk.flows.payment import PaymentService, PaymentTimings
-from kiosk.forms.api_client import FormsApiClient
 from kiosk.gateway_client import GatewayClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.journal import AsyncJournal, Journal
-from kiosk.terminal.lock import TerminalLock, lock_path
-from kiosk.terminal.service import TerminalService
+from kiosk.payments.card import PaymentService, PaymentTimings
+from kiosk.payments.terminal_lock import TerminalLock, lock_path
+from kiosk.payments.terminal_service import TerminalService
 from printer.documents import Header
 from printer.port import JournalReceiptPort
 from printer.service import ReceiptPrinter

@@ -278,7 +278,7 @@ class GatewayClient(GatewayHttp):
 
 
     # --- the desk's counters, shifts and cash (docs/architecture.md, "Counters, shifts and
-    # statistics"); bodies and answers are the API's JSON, the flows in kiosk/flows keep them ---
+    # statistics"); bodies and answers are the API's JSON, kiosk.desk keeps them ---
 
     async def _json(self, method: str, path: str, *, body: dict[str, Any] | None = None,
                     idempotency_key: str | None = None, operator_session: str | None = None) -> Any:

@@ -22,7 +22,7 @@ from kiosk.config import KioskConfig
 from kiosk.http_policy import GatewayError, GatewayHttp
 from kiosk.journal import Journal
 from kiosk.logging_setup import LAST_ERROR
-from kiosk.terminal.service import TerminalService
+from kiosk.payments.terminal_service import TerminalService
 from printer.service import ReceiptPrinter
 
 

@@ -1,6 +1,6 @@
 """How the kiosk talks HTTP to the gateway: timeouts, bounded retries, Retry-After, typed errors.
 
-Both clients (`kiosk.gateway_client.GatewayClient`, `kiosk.forms.api_client.FormsApiClient`) build
+Both clients (`kiosk.gateway_client.GatewayClient`, `kiosk.applications.forms_client.FormsApiClient`) build
 on `GatewayHttp`, so they retry the same answers the same way (docs/architecture.md, "API rules"):
 network errors, 502-504 and 409 idempotency-in-flight are sent again with the same
 `Idempotency-Key` (the caller journaled it first, so a retry never doubles a posting), waiting an

@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("kiosk.config_command", "check a kiosk's TOML configuration"),
     "gallery": ("launcher.gallery", "render every screen in every language to PNG"),
     "gateway": ("gateway.cli", "serve and manage the municipality's API"),
-    "terminal": ("kiosk.terminal.cli", "card terminal: simulate, diagnose, test-payment, refund"),
+    "terminal": ("kiosk.terminal_command", "card terminal: simulate, diagnose, test-payment, refund"),
     "printer": ("kiosk.printer_command", "receipt printer: status, test"),
     "receipt": ("printer.receipt_cli", "receipts: render samples, verify a scanned QR"),
     "journal": ("kiosk.journal_command", "the kiosk's journal: list and resolve unfinished entries"),

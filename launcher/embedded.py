@@ -28,7 +28,7 @@ from kiosk.backend import Backend, GatewayLink, http_link
 from kiosk.backend import open_backend as build_backend
 from kiosk.config import KioskConfig
 from kiosk.gateway_client import GatewayClient
-from kiosk.terminal.service import TerminalService
+from kiosk.payments import TerminalService
 
 if TYPE_CHECKING:  # FastAPI, SQLAlchemy and Alembic load only when the gateway opens
     from fastapi import FastAPI

@@ -2,7 +2,7 @@
 
 Takes the finished paper (`printer.documents.ApplicationAck`, or `ApplicationToSign` for the two
 slips of a form that needs an ID check: plain data): what goes on it, and in
-which language, is decided above the printer (kiosk.flows.application_paper), because the printer
+which language, is decided above the printer (kiosk.applications.paper), because the printer
 layer imports nothing of the kiosk (docs/architecture.md, "Layers").
 """
 

@@ -1,4 +1,4 @@
-"""The payment flow's receipt port (kiosk.flows.payment.ReceiptPort) on top of ReceiptPrinter.
+"""The payment flow's receipt port (kiosk.payments.receipts.ReceiptPort) on top of ReceiptPrinter.
 
 Maps a journal PaymentEntry (read by attribute, so this package does not import the journal) to
 documents, signs payment receipts, and keeps each receipt's signed payload so a DUBLIKĀTS carries
@@ -36,7 +36,7 @@ def _period(line: dict[str, Any]) -> str:
 
 
 def invoice_lines(data: dict[str, Any]) -> tuple[InvoiceLine, ...]:
-    """From the journal entry's `data["lines"]` (kiosk.cart line summaries)."""
+    """From the journal entry's `data["lines"]` (kiosk.payments.cart line summaries)."""
     return tuple(
         InvoiceLine(service=ln.get("service", ""), notice_no=ln.get("notice_number", ""), period=_period(ln),
                     amount_cents=int(ln["amount_cents"]), creditor_id=ln.get("creditor_id", ""),

@@ -1,7 +1,7 @@
 """The list of applications a resident can submit, grouped, from the gateway's catalogue.
 
 The list and each definition come from the gateway through the visit's application path
-(`kiosk.visit_application`); when it cannot be reached the screen says so plainly and offers to try
+(`kiosk.applications.visit`); when it cannot be reached the screen says so plainly and offers to try
 again: an application started from a stale local copy could be refused later.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.visit_application import application_visit, current_application, message, shipped_forms
+from kiosk.applications import application_visit, current_application, message, shipped_forms
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KButton, KLabel
 from screens.wizard import show, spawn

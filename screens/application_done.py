@@ -9,9 +9,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.flows.application_flow import Acknowledgement, Status
-from kiosk.visit_application import application_visit
-from printer.application_port import PrintedAck
+from kiosk.applications import Acknowledgement, PrintedAck, Status, application_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR
 

@@ -9,7 +9,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from common.i18n import N_, gettext
 from common.service_names import service_name
-from kiosk.visit_payment import payers_to_check, payment_visit
+from kiosk.payments import payers_to_check, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, demo_cart, eur
 from screens.widgets import TR
@@ -32,7 +32,7 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
     pay_label = StringProperty("")
     checking = BooleanProperty(False)
     refused = BooleanProperty(False)  # the printer, gateway or terminal is not ready
-    payers = ListProperty([])  # masked payers when the list holds more than one (kiosk.visit_payment)
+    payers = ListProperty([])  # masked payers when the list holds more than one (kiosk.payments.visit)
 
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)

@@ -1,6 +1,6 @@
 """Paying at the desk: the total, the cash received on the keypad (or a quick note), the change;
 then "Cash received" takes the payment (journaled, posted, receipt "Samaksāts skaidrā naudā" and
-the drawer kick; kiosk.flows.cash). The same cart can go to the card terminal instead."""
+the drawer kick; kiosk.payments.cash). The same cart can go to the card terminal instead."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from common.i18n import N_
 from common.money import format_eur
 from common.service_names import service_name
-from kiosk.desk.work import QUICK_NOTES
+from kiosk.desk import QUICK_NOTES
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keypad import CLEAR, ERASE, Keypad  # noqa: F401  (used by desk_cash.kv)

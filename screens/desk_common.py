@@ -28,8 +28,7 @@ from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.desk.messages import message
-from kiosk.desk.service import DeskService, desk_of
+from kiosk.desk import DeskService, desk_of, message
 from screens.base import KioskScreen
 from screens.widgets import TR
 

@@ -1,6 +1,6 @@
 """The desk's counters: one big button per kind and category with today's count on it, and "Undo
 last" (the same librarian, within 10 minutes). Taps go through the journal's outbox
-(kiosk.flows.counters); this screen only shows the board and forwards taps
+(kiosk.desk.counters); this screen only shows the board and forwards taps
 (docs/architecture.md, "Counters, shifts and statistics")."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.flows.counters import BUTTONS, CounterButton, CountersBoard, counters_of
+from kiosk.desk import BUTTONS, CounterButton, CountersBoard, counters_of
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.widgets import TR, KButton

@@ -9,7 +9,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.desk.work import ID_DOCUMENTS, REASONS
+from kiosk.desk import ID_DOCUMENTS, LOOKUP_REASONS
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keypad import CLEAR, ERASE, Keypad  # noqa: F401  (used by desk_find.kv)
@@ -36,7 +36,7 @@ class DeskFindScreen(DeskScreen):
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.documents = self._toggles(self.ids.documents, ID_DOCUMENTS, self.choose_document)
-        self.reasons = self._toggles(self.ids.reasons, REASONS, self.choose_reason)
+        self.reasons = self._toggles(self.ids.reasons, LOOKUP_REASONS, self.choose_reason)
         # Strong references: `ids` are weak, and a step off screen has no parent to keep it.
         self.steps = {"id": self.ids.id_step.__self__, "code": self.ids.code_step.__self__}
         self.ids.body.remove_widget(self.steps["code"])

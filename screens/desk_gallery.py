@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.desk.service import DeskService
-from kiosk.desk.work import PersonInvoice
+from kiosk.desk import DeskService, PersonInvoice
 
 SAMPLE_OPERATOR = "Anna Bērziņa"
 SAMPLE_PAYER = "Jānis Bērziņš"

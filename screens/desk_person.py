@@ -10,7 +10,7 @@ from kivy.properties import NumericProperty, StringProperty
 from common.i18n import N_, gettext
 from common.money import format_eur
 from common.service_names import service_name
-from kiosk.desk.work import PersonInvoice
+from kiosk.desk import PersonInvoice
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen
 from screens.widgets import TR, KToggle

@@ -10,8 +10,8 @@ from kivy.properties import BooleanProperty, StringProperty
 from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.desk.review import REASONS
-from kiosk.journal import PaymentEntry
+from kiosk.desk import DECISION_REASONS
+from kiosk.payments import PaymentEntry
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keypad import CLEAR, ERASE, Keypad  # noqa: F401  (used by desk_reprint.kv)
@@ -93,7 +93,7 @@ class DeskReprintScreen(DeskScreen):
     def ask_reason(self) -> None:
         box = self.ids.reasons
         box.clear_widgets()
-        for reason in REASONS["refund"]:
+        for reason in DECISION_REASONS["refund"]:
             btn = RefundReason(reason=reason, label=TR._(reason))
             btn.bind(on_release=lambda b: self.refund(b.reason))
             box.add_widget(btn)

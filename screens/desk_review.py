@@ -12,7 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.desk.review import ACTIONS, KIND_TITLES, REASONS, Kind, ReviewItem
+from kiosk.desk import ACTIONS, DECISION_REASONS, KIND_TITLES, Kind, ReviewItem
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.widgets import TR, KButton
@@ -62,9 +62,9 @@ class ReviewCard(BoxLayout):
             box.add_widget(btn)
 
     def _tapped(self, btn: ReviewAction) -> None:
-        if btn.action in REASONS and not btn.reason:
+        if btn.action in DECISION_REASONS and not btn.reason:
             self.choosing = True
-            self.buttons([(btn.action, r) for r in REASONS[btn.action]], TR.lang)
+            self.buttons([(btn.action, r) for r in DECISION_REASONS[btn.action]], TR.lang)
             return
         self.screen.act(self.item, btn.action, btn.reason)
 

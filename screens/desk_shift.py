@@ -2,7 +2,7 @@
 keypad, one denomination at a time, with the expected cash, the counted cash and the difference on
 screen before "Close the shift"; a difference needs a reason. Then the Z report is printed and the
 cash handed to the collector (name and bag number typed here) with its slip in two copies.
-The rules and the gateway calls are kiosk.flows.shift's (docs/architecture.md, "Counters, shifts
+The rules and the gateway calls are kiosk.desk.shift's (docs/architecture.md, "Counters, shifts
 and statistics")."""
 
 from __future__ import annotations
@@ -15,9 +15,16 @@ from kivy.uix.boxlayout import BoxLayout
 
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.desk.messages import message
-from kiosk.flows.counters import counters_of
-from kiosk.flows.shift import DIFFERENCE_REASONS, MESSAGES, ShiftDesk, ShiftError, reason_text, shift_of
+from kiosk.desk import (
+    DIFFERENCE_REASONS,
+    SHIFT_MESSAGES,
+    ShiftDesk,
+    ShiftError,
+    counters_of,
+    message,
+    reason_text,
+    shift_of,
+)
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keyboard import LetterKeyboard  # noqa: F401  (used by desk_shift.kv)
@@ -113,7 +120,7 @@ class DeskShiftScreen(DeskScreen):
     # -- messages: the shift's own codes first, then the desk's ------------------------------
     def _retranslate(self) -> None:
         code = self._code
-        self.notice = (gettext(MESSAGES[code], TR.lang, **self._params) if code in MESSAGES
+        self.notice = (gettext(SHIFT_MESSAGES[code], TR.lang, **self._params) if code in SHIFT_MESSAGES
                        else message(code, TR.lang, **self._params) if code else "")
 
     def reset(self) -> None:
@@ -323,7 +330,7 @@ class DeskMoreJobs(BoxLayout):
             return
         self._watched = shift_of(backend)
         self._watched.observe(self._update)
-        counters_of(backend)  # sends counter taps left in the journal (kiosk.flows.counters)
+        counters_of(backend)  # sends counter taps left in the journal (kiosk.desk.counters)
         self._update()
 
     def _update(self) -> None:

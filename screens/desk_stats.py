@@ -1,6 +1,6 @@
 """This library's statistics at the desk: the month per day and the year per month as bar charts
 drawn with Kivy graphics (no web view), and the period's totals per kind. The numbers are the
-gateway's (kiosk.flows.counters.library_statistics); docs/architecture.md, "Counters, shifts and
+gateway's (kiosk.desk.counters.library_statistics); docs/architecture.md, "Counters, shifts and
 statistics"."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from common.clock import RIGA
 from common.desk_counters import COLUMN_LABELS, COLUMNS, PAYMENTS
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.flows.counters import Bars, library_statistics
+from kiosk.desk import Bars, library_statistics
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.widgets import THEME, TR, KToggle

@@ -12,7 +12,7 @@ from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.invoice_codes import CHECK_LEN, NOTICE_LEN
 from common.schema import InvoiceView
-from kiosk.visit_payment import find_typed, paid_note, payment_visit
+from kiosk.payments import find_typed, paid_note, payment_visit
 from screens import scan  # noqa: F401  (the wedge scanner; the shell routes scans here)
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.keypad import CLEAR, ERASE, FillKeypad, Keypad  # noqa: F401  (used by find.kv)

@@ -19,8 +19,7 @@ from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, St
 
 from common.forms.definition import FieldDef
 from common.i18n import N_
-from kiosk.flows.application_wizard import ApplicationWizard
-from kiosk.visit_application import application_visit, shipped_forms
+from kiosk.applications import ApplicationWizard, application_visit, shipped_forms
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.keyboard import LetterKeyboard, NumPad
 from screens.widgets import TR, KToggle

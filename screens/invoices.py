@@ -11,9 +11,7 @@ from kivy.uix.boxlayout import BoxLayout
 from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.service_names import service_name
-from kiosk.cart import AmountChoice, CartLine
-from kiosk.invoice_status import overdue
-from kiosk.visit_payment import payment_visit
+from kiosk.payments import AmountChoice, CartLine, overdue, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import PathScreenMixin, day, demo_cart, eur
 from screens.widgets import TR

@@ -13,9 +13,16 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from common.i18n import N_, gettext
 from common.money import format_eur
-from kiosk.flows.payment import PaymentResult, Verdict
-from kiosk.visit_payment import message as path_message
-from kiosk.visit_payment import payment_visit
+from kiosk.payments import (
+    OutcomeStatus,
+    PaymentResult,
+    Reason,
+    TerminalOutcome,
+    Verdict,
+    payment_visit,
+    spool_sample_receipt,
+)
+from kiosk.payments import message as path_message
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart
 from screens.widgets import TR, KButton
@@ -252,8 +259,6 @@ class OutcomeScreen(KioskScreen):
                 s.show(PaymentResult(verdict, code, client_txn_id="demo", **kw))
             return prepare
 
-        from kiosk.terminal.base import OutcomeStatus, Reason, TerminalOutcome
-
         def declined(reason: Reason, status: OutcomeStatus) -> Any:
             shown = res(Verdict.NOT_PAID, reason.value,
                         outcome=TerminalOutcome(status=status, reason=reason))
@@ -291,9 +296,4 @@ def _spool_sample_receipt(screen: OutcomeScreen, receipt_no: str, *, pending: bo
     backend = screen.services.backend
     if backend is None:
         return
-    from printer.render import render
-    from printer.samples import signed_payment
-
-    doc = signed_payment(pending=pending, receipt_no=receipt_no)
-    job = render(doc, backend.printer.model, screen.services.visit.language)
-    backend.printer.spool.add(receipt_no, job.escpos, kind="payment", preview_png=job.png())
+    spool_sample_receipt(backend.printer, receipt_no, screen.services.visit.language, pending=pending)

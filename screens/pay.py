@@ -22,9 +22,8 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from common.i18n import N_, gettext
-from kiosk.cart import Cart
-from kiosk.flows.payment import PaymentPhase as Phase
-from kiosk.visit_payment import pay_cart, payment_visit
+from kiosk.payments import Cart, pay_cart, payment_visit
+from kiosk.payments import PaymentPhase as Phase
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.payment_common import demo_cart, eur
 

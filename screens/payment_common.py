@@ -10,7 +10,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from common.money import format_eur
-from kiosk.visit_payment import find_scanned, message, payment_visit, reference_in
+from kiosk.payments import find_scanned, message, payment_visit, reference_in
 from screens.widgets import TR
 
 log = logging.getLogger(__name__)

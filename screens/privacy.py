@@ -2,7 +2,7 @@
 
 The legal basis is the municipality's public task, not consent, so there is nothing to tick: the
 resident reads the notice and presses Send. The notice opens on its plain first layer (who, why,
-how long, your rights, whom to ask: `kiosk.privacy_plain`); the legal text is one tap away.
+how long, your rights, whom to ask: `kiosk.applications.privacy_plain`); the legal text is one tap away.
 The visit's application path sends and then prints (`ApplicationVisit.send`, the journal's outbox
 makes it safe); this screen forwards the tap and shows what comes back, the done screen showing
 the result while the paper prints.
@@ -15,9 +15,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from common.i18n import N_
-from kiosk.flows.application_flow import Acknowledgement
-from kiosk.privacy_plain import plain_notice
-from kiosk.visit_application import application_visit
+from kiosk.applications import Acknowledgement, application_visit, plain_notice
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KLabel
 from screens.wizard import show, spawn, wizard_of

@@ -1,6 +1,6 @@
 """What the application screens share: the visit's application path, and moving between them.
 
-The path itself is plain Python (`kiosk.visit_application.ApplicationVisit` in `visit.data`), so the
+The path itself is plain Python (`kiosk.applications.visit.ApplicationVisit` in `visit.data`), so the
 end of a visit (inactivity, Finish) wipes every answer with the rest of the visit. The wizard's own
 Back follows the wizard (a step back, the review), not the shell's screen history, so moving
 between wizard screens does not touch it.
@@ -13,8 +13,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from kiosk.flows.application_wizard import ApplicationWizard
-from kiosk.visit_application import current_application
+from kiosk.applications import ApplicationWizard, current_application
 
 log = logging.getLogger(__name__)
 

@@ -15,17 +15,15 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common import personal_code
 from common.forms.answers import AnswerCheck, compact_ascii, normalise_text, reject
+from common.forms.field_spec import FieldSpec
 from common.money import format_eur
 
-if TYPE_CHECKING:
-    from common.forms.definition import FieldDef
-
 # (field, raw answer, today's date for "today" bounds) -> the outcome
-Checker = Callable[["FieldDef", Any, date], AnswerCheck]
+Checker = Callable[[FieldSpec, Any, date], AnswerCheck]
 
 RAW_CAP = 20000  # characters looked at before normalising: beyond it the answer is too long anyway
 _MAX_DIGITS = 15  # float and JSON keep 15 significant digits exactly
@@ -53,7 +51,7 @@ _IBAN_LENGTH = {"LV": 21, "LT": 20, "EE": 20, "DE": 22, "FI": 18, "SE": 24, "PL"
 def text_checker(default_max_length: int, *, multiline: bool = False) -> Checker:
     """Free text; the form's `max_length` or the type's default keeps any answer bounded."""
 
-    def check(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+    def check(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
         if not isinstance(raw, str):
             return reject("invalid_type")
         max_length = f.max_length or default_max_length
@@ -87,7 +85,7 @@ def _format_cents(v: float) -> str:
     return format_eur(int(v))
 
 
-def _bounds(f: FieldDef, v: float, shown: Callable[[float], str]) -> AnswerCheck | None:
+def _bounds(f: FieldSpec, v: float, shown: Callable[[float], str]) -> AnswerCheck | None:
     if isinstance(f.min, (int, float)) and v < f.min:
         return reject("too_small", min=shown(f.min))
     if isinstance(f.max, (int, float)) and v > f.max:
@@ -95,7 +93,7 @@ def _bounds(f: FieldDef, v: float, shown: Callable[[float], str]) -> AnswerCheck
     return None
 
 
-def _out_of_range(f: FieldDef, negative: bool, limit: int,
+def _out_of_range(f: FieldSpec, negative: bool, limit: int,
                   shown: Callable[[float], str] = format_number) -> AnswerCheck:
     """Beyond what can be stored exactly; the message names the form's bound or the hard limit."""
     if negative:
@@ -103,7 +101,7 @@ def _out_of_range(f: FieldDef, negative: bool, limit: int,
     return reject("too_large", max=shown(f.max if isinstance(f.max, (int, float)) else limit))
 
 
-def check_integer(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_integer(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if isinstance(raw, bool):
         return reject("invalid_type")
     if isinstance(raw, float):
@@ -130,7 +128,7 @@ def check_integer(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return _bounds(f, raw, format_number) or AnswerCheck(raw)
 
 
-def check_number(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_number(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if isinstance(raw, bool):
         return reject("invalid_type")
     if isinstance(raw, str):
@@ -163,7 +161,7 @@ def check_number(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return _bounds(f, raw, format_number) or AnswerCheck(raw)
 
 
-def check_amount(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_amount(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     """Euros as typed (`12,50`, `12.5 €`) or, from an API, integer cents."""
     if isinstance(raw, (bool, float)):
         return reject("invalid_type")
@@ -195,7 +193,7 @@ def _date_bound(v: str, today: date) -> date:
     return today if v == "today" else date.fromisoformat(v)
 
 
-def check_date(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_date(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     text = compact_ascii(raw)
@@ -223,7 +221,7 @@ def check_date(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(value.isoformat())
 
 
-def check_datetime(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_datetime(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     text = compact_ascii(raw, drop="")
@@ -241,7 +239,7 @@ def check_datetime(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
 
 
 # -- yes/no and choices ------------------------------------------------------------------------
-def check_boolean(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_boolean(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if isinstance(raw, str):
         try:
             word = normalise_text(raw).casefold()
@@ -262,7 +260,7 @@ def check_boolean(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(raw)
 
 
-def check_single(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_single(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     if raw == "":
@@ -270,7 +268,7 @@ def check_single(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(raw) if f.choice(raw) is not None else reject("invalid_choice")
 
 
-def check_multi(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_multi(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, (list, tuple)):
         return reject("invalid_type")
     if len(raw) > len(f.values or ()):
@@ -291,7 +289,7 @@ def check_multi(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
 
 
 # -- codes and addresses -----------------------------------------------------------------------
-def check_email(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_email(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     if len(raw) > RAW_CAP:
@@ -307,7 +305,7 @@ def check_email(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(text)
 
 
-def check_phone(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_phone(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     if len(raw) > 200:
@@ -326,7 +324,7 @@ def check_phone(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(text) if _INTL_PHONE.match(text) else reject("invalid_phone")
 
 
-def check_personal_code(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_personal_code(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     if len(raw) > 200:
@@ -342,7 +340,7 @@ def check_personal_code(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
         return reject(exc.code)
 
 
-def check_cadastral(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_cadastral(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     """Land unit / property 11 digits, building 14, premises group 17 (Kadastra likums)."""
     if not isinstance(raw, str):
         return reject("invalid_type")
@@ -369,7 +367,7 @@ def iban_valid(text: str) -> bool:
     return int(number) % 97 == 1
 
 
-def check_iban(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_iban(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     if not isinstance(raw, str):
         return reject("invalid_type")
     if len(raw) > 200:
@@ -383,6 +381,6 @@ def check_iban(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
     return AnswerCheck(text) if iban_valid(text) else reject("invalid_iban")
 
 
-def check_nothing(f: FieldDef, raw: Any, today: date) -> AnswerCheck:
+def check_nothing(f: FieldSpec, raw: Any, today: date) -> AnswerCheck:
     """An information text takes no answer; whatever arrives is dropped, never an error."""
     return AnswerCheck(None)

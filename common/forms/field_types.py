@@ -13,15 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from common.forms import checkers as c
+from common.forms.field_spec import FieldSpec
 from common.i18n import gettext
 from common.money import format_eur
 from common.personal_code import mask as mask_personal_code
-
-if TYPE_CHECKING:
-    from common.forms.definition import FieldDef
 
 Datatype = Literal[
     "string", "text", "integer", "number", "decimal", "date", "datetime", "boolean",
@@ -34,11 +32,11 @@ InputKind = Literal["keyboard", "numpad", "date", "choice", "multi", "boolean", 
 # What a definition's `min`/`max` mean: a number, a whole number (for choices: how many), a date.
 BoundKind = Literal["number", "whole", "date"]
 
-SchemaFragment = Callable[["FieldDef"], dict[str, Any]]
-Display = Callable[["FieldDef", Any, str], str]
+SchemaFragment = Callable[[FieldSpec], dict[str, Any]]
+Display = Callable[[FieldSpec, Any, str], str]
 
 
-def _as_text(f: FieldDef, value: Any, lang: str) -> str:
+def _as_text(f: FieldSpec, value: Any, lang: str) -> str:
     return str(value)
 
 
@@ -72,7 +70,7 @@ class FieldType:
 
 # -- JSON-schema fragments ---------------------------------------------------------------------
 def _text_schema(default_max_length: int) -> SchemaFragment:
-    def schema(f: FieldDef) -> dict[str, Any]:
+    def schema(f: FieldSpec) -> dict[str, Any]:
         s: dict[str, Any] = {"type": "string", "minLength": max(1, f.min_length or 1),
                              "maxLength": f.max_length or default_max_length}
         if f.pattern:
@@ -84,7 +82,7 @@ def _text_schema(default_max_length: int) -> SchemaFragment:
 
 
 def _numeric_schema(json_type: str, minimum: int | None = None) -> SchemaFragment:
-    def schema(f: FieldDef) -> dict[str, Any]:
+    def schema(f: FieldSpec) -> dict[str, Any]:
         s: dict[str, Any] = {"type": json_type}
         if minimum is not None:
             s["minimum"] = minimum
@@ -98,24 +96,24 @@ def _numeric_schema(json_type: str, minimum: int | None = None) -> SchemaFragmen
 
 
 def _fixed_schema(**fragment: Any) -> SchemaFragment:
-    def schema(f: FieldDef) -> dict[str, Any]:
+    def schema(f: FieldSpec) -> dict[str, Any]:
         return dict(fragment)
 
     return schema
 
 
-def _boolean_schema(f: FieldDef) -> dict[str, Any]:
+def _boolean_schema(f: FieldSpec) -> dict[str, Any]:
     s: dict[str, Any] = {"type": "boolean"}
     if f.must_be is not None:
         s["const"] = f.must_be
     return s
 
 
-def _single_schema(f: FieldDef) -> dict[str, Any]:
+def _single_schema(f: FieldSpec) -> dict[str, Any]:
     return {"type": "string", "enum": [ch.key for ch in f.values or ()]}
 
 
-def _multi_schema(f: FieldDef) -> dict[str, Any]:
+def _multi_schema(f: FieldSpec) -> dict[str, Any]:
     s: dict[str, Any] = {"type": "array", "uniqueItems": True, "minItems": 1,
                          "items": {"enum": [ch.key for ch in f.values or ()]}}
     if f.min is not None:
@@ -125,41 +123,41 @@ def _multi_schema(f: FieldDef) -> dict[str, Any]:
     return s
 
 
-def _no_schema(f: FieldDef) -> dict[str, Any]:
+def _no_schema(f: FieldSpec) -> dict[str, Any]:
     raise ValueError(f"{f.datatype} takes no answer, so it has no schema")
 
 
 # -- how an answer is read back (review screen, acknowledgement) -------------------------------
-def _yes_no(f: FieldDef, value: Any, lang: str) -> str:
+def _yes_no(f: FieldSpec, value: Any, lang: str) -> str:
     return gettext("Yes", lang) if value else gettext("No", lang)
 
 
-def _choice_name(f: FieldDef, value: Any, lang: str) -> str:
+def _choice_name(f: FieldSpec, value: Any, lang: str) -> str:
     ch = f.choice(value)
     return ch.name.get(lang) if ch else str(value)
 
 
-def _choice_names(f: FieldDef, value: Any, lang: str) -> str:
+def _choice_names(f: FieldSpec, value: Any, lang: str) -> str:
     return ", ".join(ch.name.get(lang) for k in value if (ch := f.choice(k)))
 
 
-def _euros(f: FieldDef, value: Any, lang: str) -> str:
+def _euros(f: FieldSpec, value: Any, lang: str) -> str:
     return format_eur(int(value))
 
 
-def _day(f: FieldDef, value: Any, lang: str) -> str:
+def _day(f: FieldSpec, value: Any, lang: str) -> str:
     return date.fromisoformat(value).strftime("%d.%m.%Y")
 
 
-def _decimal_comma(f: FieldDef, value: Any, lang: str) -> str:
+def _decimal_comma(f: FieldSpec, value: Any, lang: str) -> str:
     return str(value).replace(".", ",")
 
 
-def _masked_code(f: FieldDef, value: Any, lang: str) -> str:
+def _masked_code(f: FieldSpec, value: Any, lang: str) -> str:
     return mask_personal_code(value)
 
 
-def _masked_account(f: FieldDef, value: Any, lang: str) -> str:
+def _masked_account(f: FieldSpec, value: Any, lang: str) -> str:
     return f"{value[:4]} **** {value[-4:]}"
 
 
@@ -214,8 +212,8 @@ def field_type(name: str) -> FieldType:
     return FIELD_TYPES[name]
 
 
-def display_value(f: FieldDef, value: Any, lang: str) -> str:
+def display_value(f: FieldSpec, value: Any, lang: str) -> str:
     """An answer as a resident reads it back; personal code and account are masked."""
     if value is None:
         return "—"
-    return f.field_type.display(f, value, lang)
+    return field_type(f.datatype).display(f, value, lang)

@@ -23,17 +23,17 @@ from typing import TYPE_CHECKING, Any
 from common.clock import RIGA, Clock
 from common.i18n import N_
 from kiosk.desk.session import TRACK
-from kiosk.flows.payment_result import Verdict
-from kiosk.flows.receipt_desk import approved_day
 from kiosk.journal import MoneyState, PaymentEntry, ReceiptState
+from kiosk.payments.receipts import approved_day
+from kiosk.payments.result import Verdict
 from kiosk.terminal.base import OutcomeStatus
 
 if TYPE_CHECKING:
-    from kiosk.flows.application_flow import ApplicationService, OperatorSend
-    from kiosk.flows.payment import PaymentService
+    from kiosk.applications.service import ApplicationService, OperatorSend
     from kiosk.gateway_client import GatewayClient
     from kiosk.journal import AsyncJournal
-    from kiosk.terminal.service import TerminalService
+    from kiosk.payments.card import PaymentService
+    from kiosk.payments.terminal_service import TerminalService
     from printer.service import ReceiptPrinter
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class ReviewQueue:
             posted = await p.posting.post(await self.journal.get(key))
             entry = await self.journal.get(key)
             if entry.owes_receipt and entry.receipt_state is R.NONE:
-                await p.desk.print_receipt(entry, lang=lang, duplicate=False)
+                await p.paper.print_receipt(entry, lang=lang, duplicate=False)
             return "resolved" if posted else "paid-awaiting"
         if action == "send-now":
             return "resolved" if await p.posting.post(entry) else "resolve-failed"
@@ -223,7 +223,7 @@ class ReviewQueue:
 
     def operator_send(self, session: str) -> OperatorSend:
         """An application submitted on the operator's session (the gateway trusts their ID check
-        only there; kiosk.flows.application_flow.OperatorSend)."""
+        only there; kiosk.applications.service.OperatorSend)."""
 
         async def send(body: dict[str, Any], key: str) -> Any:
             return await self.gateway.submit_application_as_operator(session, body,

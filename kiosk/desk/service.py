@@ -3,7 +3,7 @@
 It puts the desk's parts together — the operator session (`kiosk.desk.session`), one sign-in's
 work (`kiosk.desk.work`), the review queue (`kiosk.desk.review`) — with the long-lived payment and
 application services: find a person after the ID check, pay their invoices in cash
-(`kiosk.flows.cash`) or by card, reprint a receipt of today by its number, take over a resident's
+(`kiosk.payments.cash`) or by card, reprint a receipt of today by its number, take over a resident's
 unfinished visit, and the shift's expected cash. Every one of these is journaled or logged in the
 journal's audit trail with the operator's name (docs/architecture.md, "The librarian's desk").
 """
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from common.clock import RIGA
 from common.money import format_eur
-from kiosk.cart import Cart
+from kiosk.applications.service import OperatorSend
 from kiosk.desk.review import ReviewItem, ReviewQueue
 from kiosk.desk.session import TRACK, DeskSession, OperatorSession
 from kiosk.desk.work import DeskWork
-from kiosk.flows.application_flow import OperatorSend
-from kiosk.flows.payment_result import PaymentResult, Verdict
-from kiosk.flows.receipt_desk import approved_day
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.payments.cart import Cart
+from kiosk.payments.receipts import approved_day
+from kiosk.payments.result import PaymentResult, Verdict
 
 if TYPE_CHECKING:
     from kiosk.backend import Backend
@@ -37,7 +37,7 @@ T = TypeVar("T")
 M = MoneyState
 
 OPERATORS_FILE = "desk-operators.json"
-# Where a resident's unfinished work lives in their visit (kiosk.visit_payment, visit_application).
+# Where a resident's unfinished work lives in their visit (kiosk.payments.visit, visit_application).
 _PAYMENT_KEY, _APPLICATION_KEY = "payment", "application"
 
 
@@ -219,7 +219,7 @@ class DeskService:
     async def find_receipt(self, number: str) -> PaymentEntry | None:
         """One of today's receipts by its number (the whole number or its running number)."""
         self._work()
-        return await self.payments.desk.receipt_of_day(number, self.today())
+        return await self.payments.paper.receipt_of_day(number, self.today())
 
     def refundable(self, entry: PaymentEntry) -> bool:
         """A card payment of today the gateway has: the terminal can give it back."""

@@ -281,5 +281,5 @@ class DeskSession:
 
     def posting_token(self) -> str | None:
         """For the posting outbox: the open session, else the last one of this process (valid at
-        the gateway until it ends; then the payment's posting proof covers it; kiosk.flows.posting)."""
+        the gateway until it ends; then the payment's posting proof covers it; kiosk.payments.posting)."""
         return self.token() or self._last_token

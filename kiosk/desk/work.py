@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from common.i18n import N_, gettext
 from common.personal_code import PersonalCodeError, parse
 from common.schema import InvoiceView
-from kiosk.cart import Cart, CartError
-from kiosk.flows.cash import Tender
+from kiosk.payments.cart import Cart, CartError
+from kiosk.payments.cash import Tender
 
 if TYPE_CHECKING:
     from kiosk.gateway_client import GatewayClient

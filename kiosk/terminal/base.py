@@ -134,7 +134,7 @@ class TerminalDriver(Protocol):
     """One card terminal. Every request carries a new ServiceID that the caller journaled first.
 
     `pay` and `refund` never raise for a lost answer: they return UNKNOWN, and the caller
-    resolves it with `status` (or `kiosk.terminal.service.resolve`). While `pay` waits, `abort`
+    resolves it with `status` (or `kiosk.payments.terminal_service.resolve`). While `pay` waits, `abort`
     and `status` may be
     called concurrently (they use their own connection).
     """

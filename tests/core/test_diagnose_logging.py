@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def _record(msg: str, *args: object, level: int = logging.INFO, exc: BaseException | None = None
             ) -> logging.LogRecord:
     exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
-    return logging.LogRecord("kiosk.flows.payment", level, __file__, 1, msg, args, exc_info)
+    return logging.LogRecord("kiosk.payments.card", level, __file__, 1, msg, args, exc_info)
 
 
 def test_key_value_line_with_quotes_and_no_newlines():
     line = StructuredFormatter("keyvalue").format(_record('paid "%s"\nnext', "12,50 €"))
-    assert re.fullmatch(r'ts=\S+ level=INFO logger=kiosk\.flows\.payment msg="paid \\"12,50 €\\"\\nnext"',
+    assert re.fullmatch(r'ts=\S+ level=INFO logger=kiosk\.payments\.card msg="paid \\"12,50 €\\"\\nnext"',
                         line), line
 
 
@@ -33,7 +33,7 @@ def test_json_lines_and_journald_priorities():
     fmt = StructuredFormatter("json", journald=True)
     line = fmt.format(_record("printer offline", level=logging.ERROR))
     assert line.startswith("<3>{")
-    assert json.loads(line[3:]) == {"level": "ERROR", "logger": "kiosk.flows.payment",
+    assert json.loads(line[3:]) == {"level": "ERROR", "logger": "kiosk.payments.card",
                                     "msg": "printer offline"}  # no ts: the journal keeps its own
     assert fmt.format(_record("x", level=logging.WARNING)).startswith("<4>")
     assert StructuredFormatter("keyvalue", journald=True).format(_record("x")).startswith("<6>level=INFO")
@@ -65,7 +65,7 @@ def test_last_error_keeps_the_latest_error_masked_and_short():
     h.handle(_record("fine", level=logging.INFO))
     assert h.text == ""
     h.handle(_record("gateway refused 010180-10006 " + "x" * 300, level=logging.ERROR))
-    assert h.text.startswith("kiosk.flows.payment: gateway refused [masked] ") and len(h.text) == 200
+    assert h.text.startswith("kiosk.payments.card: gateway refused [masked] ") and len(h.text) == 200
 
 
 def test_configure_replaces_handlers_once():

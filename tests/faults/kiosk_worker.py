@@ -10,7 +10,7 @@ invoice NOTICE at the gateway, puts it in a cart for CENTS (the cents steer the 
 and pays by card. `recover` is the restart: PaymentService.recover() then flush_outbox(). The
 result JSON is written only when the process gets to the end, so a killed process leaves none.
 `pay-cash` is the librarian's desk: the operator (FAULT_OPERATOR, FAULT_PIN) signs in, and the
-invoice is paid in cash, CHANGE_CENTS more handed over (kiosk.flows.cash); `recover-desk` is the
+invoice is paid in cash, CHANGE_CENTS more handed over (kiosk.payments.cash); `recover-desk` is the
 restart with the operator signed in again, so cash left waiting for a session is posted too.
 
 Environment, besides the kiosk's own `KIOSK_CRASH_AT=<point>[,<point>]`:
@@ -68,7 +68,7 @@ CASH_PART_CENTS = 1250
 
 async def _pay(backend: Any, notice: str, cents: int) -> dict[str, Any]:
     from gateway.demo_data import demo_invoice
-    from kiosk.cart import Cart
+    from kiosk.payments.cart import Cart
 
     await backend.start()
     inv = demo_invoice(notice)
@@ -104,7 +104,7 @@ async def _desk(backend: Any) -> Any:
 
 async def _pay_cash(backend: Any, notice: str, change: int) -> dict[str, Any]:
     from gateway.demo_data import demo_invoice
-    from kiosk.cart import Cart
+    from kiosk.payments.cart import Cart
 
     await backend.start()
     desk = await _desk(backend)

@@ -35,7 +35,7 @@ from escpos_decode import decode, model_pages
 
 from printer.models import get_model
 
-# The cash path's journal steps (kiosk.flows.cash): begun RESERVED, RESERVED again with the
+# The cash path's journal steps (kiosk.payments.cash): begun RESERVED, RESERVED again with the
 # gateway's intent, APPROVED when the librarian took the cash, APPROVED again with the approval time
 # and receipt number, POSTED, then the receipt track.
 POINTS = ["RESERVED:after", "RESERVED:before#2", "RESERVED:after#2",

@@ -84,11 +84,11 @@ FULL = os.environ.get("FAULT_MATRIX_FULL") == "1"
 
 # Defects this matrix found that do not lose or double money, reported as xfail until fixed:
 # code -> (text its failure shows, reason); KNOWN: (column, point) -> code. Fixed so far:
-# B1 (release of a reservation never made stayed in the outbox; flows/payment.py), B2 (recovery
-# did not release reservations of entries closed VOID / REVERSED; flows/payment.py), B3 (killed
+# B1 (release of a reservation never made stayed in the outbox; payments/card.py), B2 (recovery
+# did not release reservations of entries closed VOID / REVERSED; payments/card.py), B3 (killed
 # after a partial approval was reversed but before REVERSED was journaled: the retried Reversal
 # was refused and the entry stayed REVERSAL_PENDING; now TransactionStatus of the earlier
-# Reversal confirms it, kiosk/terminal/service.py).
+# Reversal confirms it, kiosk/payments/terminal_service.py).
 DEFECTS: dict[str, tuple[str, str]] = {}
 KNOWN: dict[tuple[str, str], str] = {}
 

@@ -21,7 +21,7 @@ for path in (str(HERE.parents[1]), str(HERE.parent)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-PRELOAD = ("kiosk.backend", "launcher.cli", "kiosk.cart", "gateway.cli", "gateway.app",
+PRELOAD = ("kiosk.backend", "launcher.cli", "kiosk.payments.cart", "gateway.cli", "gateway.app",
            "gateway.demo_data", "kiosk.journal_command", "uvicorn", "faults.kiosk_worker")
 
 

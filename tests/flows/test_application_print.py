@@ -8,16 +8,16 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
-from common.forms.definition import default_forms_dir, load_forms
-from kiosk.flows.application_paper import (
+from common.forms.loading import default_forms_dir, load_forms
+from kiosk.applications.paper import (
     HELD_PREFIX,
     ack_document,
     paper_document,
     print_acknowledgement,
     status_base,
 )
-from kiosk.flows.application_wizard import ApplicationWizard
-from kiosk.flows.privacy_notice import DataController
+from kiosk.applications.privacy_notice import DataController
+from kiosk.applications.wizard import ApplicationWizard
 from printer.documents import ApplicationToSign
 
 

@@ -1,5 +1,5 @@
 """The application path of one visit, without a window: the list, opening a form, the privacy
-notice, sending and printing (`kiosk.visit_application`), on the embedded gateway and the preview
+notice, sending and printing (`kiosk.applications.visit`), on the embedded gateway and the preview
 printer. The screens only forward taps to these calls and render what they return."""
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ import pytest
 
 from common.forms.schema import SubmissionProblem
 from common.i18n import gettext
-from kiosk.backend import Backend
-from kiosk.flows.application_flow import Acknowledgement, SubmissionRejected
-from kiosk.flows.application_paper import ack_document, job_id_for
-from kiosk.gateway_client import GatewayError
-from kiosk.services import Services, make_services
-from kiosk.visit_application import (
+from kiosk.applications.paper import ack_document, job_id_for
+from kiosk.applications.service import Acknowledgement, SubmissionRejected
+from kiosk.applications.visit import (
     APPLICATION_KEY,
     ApplicationVisit,
     application_visit,
     current_application,
     shipped_forms,
 )
+from kiosk.backend import Backend
+from kiosk.gateway_client import GatewayError
+from kiosk.services import Services, make_services
 from printer.application_port import preview_path
 
 VALMIERA = "Valmieras novada pašvaldība"

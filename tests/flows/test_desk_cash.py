@@ -17,11 +17,11 @@ from conftest import ROOT, SwitchableTransport, run
 
 from gateway.demo_data import PAYER_CODES, demo_invoice
 from kiosk.backend import Backend
-from kiosk.cart import Cart
 from kiosk.desk.service import DeskService, desk_of
-from kiosk.flows.payment import Verdict
 from kiosk.gateway_client import GatewayClient
 from kiosk.journal import MoneyState, ReceiptState
+from kiosk.payments.card import Verdict
+from kiosk.payments.cart import Cart
 from launcher.embedded import BASE_URL, DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 
 sys.path.insert(0, str(ROOT / "tests" / "printer"))
@@ -238,7 +238,7 @@ def test_a_receipt_of_another_day_or_number_is_not_found(backend_factory) -> Non
         assert desk.work is not None
         desk.work.till.set_cents(5000)
         await desk.pay_cash()
-        return await desk.find_receipt("999"), await backend.payments.desk.receipt_of_day(
+        return await desk.find_receipt("999"), await backend.payments.paper.receipt_of_day(
             "1", desk.today().replace(year=2020))
 
     assert run(go()) == (None, None)

@@ -18,17 +18,17 @@ import pytest
 from conftest import run
 from test_desk_cash import found, signed_in
 
+from kiosk.applications.visit import application_visit
 from kiosk.backend import Backend
 from kiosk.desk.review import REASONS, Kind
 from kiosk.desk.service import desk_of
 from kiosk.gateway_client import GatewayError
 from kiosk.journal import MoneyState
 from kiosk.services import make_services
-from kiosk.visit_application import application_visit
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 
 M = MoneyState
-# Typed as a resident would (kiosk.flows.application_wizard checks and normalises them).
+# Typed as a resident would (kiosk.applications.wizard checks and normalises them).
 APPLICANT = {"full_name": "Jānis Kalniņš", "personal_code": "32503511782", "address": "Zosēni"}
 REST = {"household_size": "2", "income_status": "needy", "monthly_income": "410",
         "income_sources": ["pension"], "heating_type": "other_fuel", "payment_method": "cash",
@@ -129,7 +129,7 @@ def test_unknown_card_outcome_resolved_not_charged_with_a_reason(backend_factory
         cart = desk.work.lookup.cart() if desk.work else None
         assert cart is not None
         # A card payment whose terminal answer was lost for good, as the journal keeps it: the
-        # gateway holds the reservation, the terminal never said (kiosk.flows.payment).
+        # gateway holds the reservation, the terminal never said (kiosk.payments.card).
         entry = journal.begin_payment(amount_cents=cart.total_cents, method="card", data={
             "lang": "lv", "lines": [ln.summary() for ln in cart.lines]})
         txn = entry.client_txn_id
@@ -257,7 +257,7 @@ def test_nothing_to_take_over_and_a_taken_over_cart_is_the_residents(backend_fac
     services = make_services(backend.config, backend=backend)
 
     async def go() -> tuple[str, str, int]:
-        from kiosk.visit_payment import find_typed, payment_visit
+        from kiosk.payments.visit import find_typed, payment_visit
 
         desk = await signed_in(backend)
         nothing = await desk.take_over(services.visit)

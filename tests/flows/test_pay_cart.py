@@ -1,4 +1,4 @@
-"""Paying the visit's cart (`kiosk.visit_payment.pay_cart`), without a window: only a paid cart is
+"""Paying the visit's cart (`kiosk.payments.visit.pay_cart`), without a window: only a paid cart is
 emptied, so "try again" after a decline pays the same invoices, and never pays paid ones twice."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 
 from gateway.demo_data import demo_invoice
 from kiosk.backend import Backend
-from kiosk.cart import Cart
-from kiosk.flows.payment import PaymentResult, Verdict
-from kiosk.visit_payment import pay_cart
+from kiosk.payments.card import PaymentResult, Verdict
+from kiosk.payments.cart import Cart
+from kiosk.payments.visit import pay_cart
 
 NIN = "2026000457"  # property tax, unpaid
 

@@ -11,9 +11,9 @@ from fake_printer import FakePrinter
 
 from gateway.demo_data import DEMO_INVOICES, demo_invoice
 from kiosk.backend import Backend
-from kiosk.cart import AmountChoice, Cart
-from kiosk.flows.payment import Verdict
 from kiosk.journal import MoneyState, ReceiptState
+from kiosk.payments.card import Verdict
+from kiosk.payments.cart import AmountChoice, Cart
 from launcher.embedded import BASE_URL
 
 M, R = MoneyState, ReceiptState

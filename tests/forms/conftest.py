@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from common.forms.definition import FormDefinition, default_forms_dir, load_forms
+from common.forms.definition import FormDefinition
+from common.forms.loading import default_forms_dir, load_forms
 
 
 @pytest.fixture(scope="session")

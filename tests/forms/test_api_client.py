@@ -1,4 +1,4 @@
-"""kiosk.forms.api_client under the shared HTTP policy: Retry-After, bounded retries, typed errors."""
+"""kiosk.applications.forms_client under the shared HTTP policy: Retry-After, bounded retries, typed errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk.forms.api_client import FormsApiClient
+from kiosk.applications.forms_client import FormsApiClient
 from kiosk.gateway_client import GatewayError, GatewayInvalid, GatewayRefused, GatewayRetryable
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from common.forms.definition import LANGS, DefinitionError, FormDefinition, load_forms, parse_definition
+from common.forms.definition import LANGS, FormDefinition
+from common.forms.loading import DefinitionError, load_forms, parse_definition
 from common.forms.schema import compile_schema
 
 SHIPPED = {"heating-allowance", "building-intent", "excavation-permit", "general-application"}

@@ -17,10 +17,10 @@ from common.forms.definition import FormDefinition
 from gateway.cli import configure_applications as configure_applications_cli
 from gateway.models import ApplicationRow
 from gateway.services.applications import export_to_string
-from kiosk.flows.application_flow import KIND_HOLD, KIND_SEND, ApplicationService
-from kiosk.flows.application_wizard import ApplicationWizard
-from kiosk.flows.privacy_notice import DataController
-from kiosk.forms.api_client import FormsApiClient
+from kiosk.applications.forms_client import FormsApiClient
+from kiosk.applications.privacy_notice import DataController
+from kiosk.applications.service import KIND_HOLD, KIND_SEND, ApplicationService
+from kiosk.applications.wizard import ApplicationWizard
 from kiosk.journal import Journal
 
 DPO = "dpo@example.lv"

@@ -20,7 +20,7 @@ from kivy_time import FakeKivyClock
 
 from gateway.demo_data import demo_invoice
 from kiosk.gateway_client import GatewayClient
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 from launcher.embedded import BASE_URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printer"))

@@ -39,7 +39,7 @@ def test_already_paid_says_when_and_where_and_prints_the_receipt_again(gui) -> N
         assert find.ids.reprint.label == gettext("Print the receipt again", "lv")
         gui.screenshot("payment-find-already-paid-when-where")
 
-        journal = gui.services.backend.payments.desk.journal
+        journal = gui.services.backend.payments.paper.journal
         before = (await journal.get(txn)).print_count
         gui.tap(find.ids.reprint)
         await until(gui, lambda: find.reprint_state in ("printed", "failed"), what="reprint")

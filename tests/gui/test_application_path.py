@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from common.forms.validate import error_message
 from common.i18n import gettext
+from kiosk.applications.visit import APPLICATION_KEY
 from kiosk.desk.review import Kind
 from kiosk.desk.service import desk_of
-from kiosk.visit_application import APPLICATION_KEY
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 from screens.keyboard import BACK, LETTERS, SHIFT, SPACE, SYMBOLS
 

@@ -16,9 +16,9 @@ from common.clock import RIGA
 from common.desk_counters import COLUMNS, DENOMINATIONS
 from common.money import format_eur
 from gateway.demo_data import DEMO_INVOICES
+from kiosk.desk.counters import BUTTONS, counters_of
 from kiosk.desk.service import DeskService, desk_of
-from kiosk.flows.counters import BUTTONS, counters_of
-from kiosk.flows.shift import DIFFERENCE_REASONS, shift_of
+from kiosk.desk.shift import DIFFERENCE_REASONS, shift_of
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 from screens.keypad import CLEAR
 
@@ -90,7 +90,7 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         assert screen.phase == "open", screen.notice
         shift_id = shift_of(backend).shift["shift_id"]
 
-        # -- two cash payments at the desk (kiosk.flows.cash, as the cash screen takes them) --
+        # -- two cash payments at the desk (kiosk.payments.cash, as the cash screen takes them) --
         paid = 0
         for inv in unpaid_demo_invoices(2):
             found = await backend.gateway.search_invoices(inv.notice_number, inv.check_value)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from gateway.demo_data import PAYER_CODES, demo_invoice
 from kiosk.desk.service import desk_of
 from kiosk.journal import MoneyState, ReceiptState
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printer"))

@@ -12,7 +12,7 @@ from payment_path_helpers import ready_backend, run, scenarios, steer_cents, typ
 
 from gateway.demo_data import demo_invoice
 from kiosk.journal import MoneyState
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 
 RENT = "2026000514"  # a rent invoice no other test pays
 

@@ -29,9 +29,9 @@ from test_application_path import (
 )
 
 from common.i18n import gettext
+from kiosk.applications.paper import HELD_PREFIX, job_id_for
 from kiosk.desk.review import Kind
 from kiosk.desk.service import desk_of
-from kiosk.flows.application_paper import HELD_PREFIX, job_id_for
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "printer"))

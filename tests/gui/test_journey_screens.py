@@ -11,7 +11,7 @@ from payment_path_helpers import ready_backend, run, scenarios, to_confirm, type
 
 from common.i18n import gettext
 from gateway.demo_data import demo_invoice
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 
 NIN = "2026000457"
 
@@ -197,7 +197,7 @@ def test_inactivity_warning_counts_down(gui, fake_clock) -> None:
 def test_instalments_to_come_offer_the_choice_and_overdue_is_marked(gui) -> None:
     from common.clock import RIGA
     from common.money import format_eur
-    from kiosk.invoice_status import instalments_to_come, overdue
+    from kiosk.payments.invoice_status import instalments_to_come, overdue
 
     async def scenario():
         await ready_backend(gui)

@@ -19,7 +19,7 @@ from payment_path_helpers import (
 from common.i18n import gettext
 from gateway.demo_data import demo_invoice
 from kiosk.journal import MoneyState, ReceiptState
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 
 SCANNED = "2026000459"  # water, Pēteris Ozols
 TYPED = "2026000460"  # waste, Līga Liepiņa: another payer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kiosk.visit_payment import PaymentVisit, find_scanned, find_typed, reference_in
+from kiosk.payments.visit import PaymentVisit, find_scanned, find_typed, reference_in
 from launcher.embedded import demo_view
 from screens.scan import WedgeBuffer
 

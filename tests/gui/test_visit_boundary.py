@@ -24,8 +24,8 @@ from payment_path_helpers import (
 )
 
 from common.i18n import gettext
-from kiosk.visit_application import APPLICATION_KEY
-from kiosk.visit_payment import payment_visit
+from kiosk.applications.visit import APPLICATION_KEY
+from kiosk.payments.visit import payment_visit
 
 # Unpaid demo invoices no other test pays (the GUI tests share one demo gateway per session).
 JANIS = "2026000457"  # property tax, Jānis Bērziņš (J*** B*****Š): only in the cart here

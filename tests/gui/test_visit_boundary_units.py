@@ -1,14 +1,14 @@
 """Issue 16, point 1 without a window: the visit boundary's rules in kiosk/visit.py and
-kiosk/visit_payment.py (docs/architecture.md, "Screens")."""
+kiosk/payments/visit.py (docs/architecture.md, "Screens")."""
 
 from __future__ import annotations
 
 import asyncio
 
 from common.i18n import Translator
-from kiosk.cart import Cart
+from kiosk.payments.cart import Cart
+from kiosk.payments.visit import payment_visit
 from kiosk.visit import Visit
-from kiosk.visit_payment import payment_visit
 from launcher.embedded import demo_view
 
 
@@ -71,7 +71,7 @@ def test_visit_boundary_refused_while_money_is_in_flight() -> None:
 
 
 def test_visit_boundary_two_payers_are_named_for_the_check() -> None:
-    from kiosk.visit_payment import payers_to_check
+    from kiosk.payments.visit import payers_to_check
 
     cart = Cart()
     cart.add(demo_view("2026000457"))

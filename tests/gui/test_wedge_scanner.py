@@ -18,7 +18,7 @@ from payment_path_helpers import ready_backend, run, until
 
 from common.invoice_codes import code128_content, epc_payload
 from gateway.demo_data import CREDITORS, demo_invoice
-from kiosk.visit_payment import payment_visit
+from kiosk.payments.visit import payment_visit
 from kiosk.wedge import WedgeDecoder
 
 SHIFT = (304, "\u0130", ["shift"])

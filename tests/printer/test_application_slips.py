@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from escpos_decode import Decoded, decode, model_pages
 
-from common.forms.definition import FieldDef, FormDefinition, default_forms_dir, load_forms
+from common.forms.definition import FieldDef, FormDefinition
 from common.forms.field_types import display_value
+from common.forms.loading import default_forms_dir, load_forms
 from common.forms.routing import applicable_fields
 from common.i18n import gettext
-from kiosk.flows.application_flow import Acknowledgement, ApplicationService
-from kiosk.flows.application_paper import HELD_PREFIX, paper_document
+from kiosk.applications.paper import HELD_PREFIX, paper_document
+from kiosk.applications.service import Acknowledgement, ApplicationService
 from printer.documents import Header
 from printer.models import get_model
 from printer.render import render

@@ -15,15 +15,15 @@ import pytest
 from kiosk.config import load
 from kiosk.journal import Journal
 from kiosk.journal import MoneyState as M
-from kiosk.terminal.lock import TerminalLock, TerminalLocked
-from kiosk.terminal.service import TerminalService
+from kiosk.payments.terminal_lock import TerminalLock, TerminalLocked
+from kiosk.payments.terminal_service import TerminalService
 
 PAYER = """
 import asyncio, sys
 from kiosk.config import load
 from kiosk.journal import Journal
-from kiosk.terminal.lock import TerminalLock, lock_path
-from kiosk.terminal.service import TerminalService
+from kiosk.payments.terminal_lock import TerminalLock, lock_path
+from kiosk.payments.terminal_service import TerminalService
 cfg = load(sys.argv[1])
 lock = TerminalLock(lock_path(cfg)).acquire()
 j = Journal.open(cfg.data_dir() / "journal.sqlite3", kiosk_id=cfg.kiosk.id, generation=1)
@@ -109,7 +109,7 @@ def test_lock_refuses_a_second_owner(sim, tmp_path: Path) -> None:
     cfg = write_config(tmp_path, sim.nexo_url)
     lock_file = tmp_path / "data" / "terminal.lock"
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys,time\nfrom kiosk.terminal.lock import TerminalLock\n"
+                               "import sys,time\nfrom kiosk.payments.terminal_lock import TerminalLock\n"
                                f"l=TerminalLock({str(lock_file)!r}).acquire()\n"
                                "print('held',flush=True)\ntime.sleep(30)"],
                               stdout=subprocess.PIPE, text=True)

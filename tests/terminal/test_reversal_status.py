@@ -21,11 +21,11 @@ from common.clock import SystemClock
 from kiosk.config import load
 from kiosk.journal import Journal
 from kiosk.journal import MoneyState as M
+from kiosk.payments.terminal_recovery import RecoveryResult
+from kiosk.payments.terminal_service import recover_terminal
 from kiosk.terminal import messages
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
 from kiosk.terminal.nexo import NexoDriver
-from kiosk.terminal.recovery import RecoveryResult
-from kiosk.terminal.service import recover_terminal
 from kiosk.terminal.sim_process import SimulatorProcess
 from kiosk.terminal.transport import HttpTransport
 
@@ -38,7 +38,7 @@ REFUNDER = """
 import asyncio, sys
 from kiosk.config import load
 from kiosk.journal import Journal
-from kiosk.terminal.service import TerminalService
+from kiosk.payments.terminal_service import TerminalService
 cfg = load(sys.argv[1])
 j = Journal.open(cfg.data_dir() / "journal.sqlite3", kiosk_id=cfg.kiosk.id, generation=1)
 asyncio.run(TerminalService.from_config(cfg, j).refund(sys.argv[2]))

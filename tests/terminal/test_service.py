@@ -6,8 +6,8 @@ import asyncio
 
 from common.clock import SystemClock
 from kiosk.journal import MoneyState as M
+from kiosk.payments.terminal_service import TerminalService, recover_terminal
 from kiosk.terminal.base import OutcomeStatus, Reason
-from kiosk.terminal.service import TerminalService, recover_terminal
 
 from .conftest import http_driver
 

@@ -6,9 +6,9 @@ import asyncio
 
 from kiosk.config import parse
 from kiosk.journal import MoneyState as M
+from kiosk.payments.terminal_factory import driver_from_config
+from kiosk.payments.terminal_service import TerminalService
 from kiosk.terminal.base import OutcomeStatus
-from kiosk.terminal.factory import driver_from_config
-from kiosk.terminal.service import TerminalService
 from kiosk.terminal.simulator import SimulatorDriver
 
 

@@ -19,18 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from common.forms.definition import (
-    DefinitionError,
-    FormDefinition,
-    default_forms_dir,
-    load_forms,
-    parse_definition,
-)
+from common.forms.definition import FormDefinition
+from common.forms.loading import DefinitionError, default_forms_dir, load_forms, parse_definition
 from common.i18n import N_, gettext
-from kiosk.flows.application_flow import Acknowledgement, ApplicationService, Status, SubmissionRejected
-from kiosk.flows.application_paper import paper_document, print_acknowledgement, status_base
-from kiosk.flows.application_wizard import ApplicationWizard
-from kiosk.flows.privacy_notice import DataController
+from kiosk.applications.paper import paper_document, print_acknowledgement, status_base
+from kiosk.applications.privacy_notice import DataController
+from kiosk.applications.service import Acknowledgement, ApplicationService, Status, SubmissionRejected
+from kiosk.applications.wizard import ApplicationWizard
 from kiosk.gateway_client import GatewayError
 from kiosk.visit import Visit
 from printer.application_port import PrintedAck

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from common.i18n import gettext
-from kiosk.flows.application_flow import Acknowledgement
+from kiosk.applications.service import Acknowledgement
 from printer.application_port import PrintedAck, print_application_ack
 from printer.documents import ApplicationAck, ApplicationToSign, Header, SignedAnswer
 

@@ -2,7 +2,7 @@
 and when a resident scans an "outcome unknown" slip later.
 
 The journal, not memory, says what is left: the terminal side is settled first (TransactionStatus,
-kiosk.terminal.recovery), then each unfinished entry is carried on from its state — a reservation
+kiosk.payments.terminal_recovery), then each unfinished entry is carried on from its state — a reservation
 never used is released, an approval is posted and its receipt printed (docs/architecture.md,
 "Money and receipt states").
 """
@@ -14,12 +14,12 @@ import logging
 from datetime import timedelta
 
 from common.clock import Clock
-from kiosk.flows.payment_result import PaymentResult, PaymentTimings, Verdict
-from kiosk.flows.posting import PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.payments.posting import PostingOutbox
+from kiosk.payments.receipts import PaymentReceipts
+from kiosk.payments.result import PaymentResult, PaymentTimings, Verdict
+from kiosk.payments.terminal_service import TerminalService, resolve
 from kiosk.terminal.base import OutcomeStatus
-from kiosk.terminal.service import TerminalService, resolve
 
 log = logging.getLogger(__name__)
 M = MoneyState
@@ -27,12 +27,12 @@ M = MoneyState
 
 class PaymentRecovery:
     def __init__(self, journal: AsyncJournal, terminal: TerminalService, posting: PostingOutbox,
-                 desk: ReceiptDesk, *, clock: Clock, timings: PaymentTimings,
+                 paper: PaymentReceipts, *, clock: Clock, timings: PaymentTimings,
                  lock: asyncio.Lock) -> None:
         self.journal = journal
         self.terminal = terminal
         self.posting = posting
-        self.desk = desk
+        self.paper = paper
         self.clock = clock
         self.timings = timings
         self.lock = lock  # shared with the payment: one payment or recovery at a time
@@ -78,7 +78,7 @@ class PaymentRecovery:
             await self.posting.post(await self.journal.get(txn))
         entry = await self.journal.get(txn)
         if entry.owes_receipt:
-            await self.desk.finish(entry, lang=lang)
+            await self.paper.finish(entry, lang=lang)
 
     async def resolve_reference(self, reference_code: str, *, lang: str) -> PaymentResult | None:
         """The resident scanned an unknown-outcome slip: print what is known now."""
@@ -106,13 +106,13 @@ class PaymentRecovery:
             if entry.money_state is not M.POSTED:
                 await self.posting.post(entry)
             entry = await self.journal.get(txn)
-            printed = await self.desk.print_receipt(entry, lang=lang,
+            printed = await self.paper.print_receipt(entry, lang=lang,
                                                     duplicate=entry.print_count > 0)
             return PaymentResult(Verdict.PAID, "paid" if printed else "print-failed",
                                  client_txn_id=txn, receipt_no=entry.receipt_no,
                                  amount_cents=entry.amount_cents, printed=printed)
         if entry.money_state in (M.VOID, M.REVERSED):
-            printed = await self.desk.print_not_charged(entry, lang=lang)
+            printed = await self.paper.print_not_charged(entry, lang=lang)
             return PaymentResult(Verdict.NOT_PAID, "not_charged", client_txn_id=txn,
                                  printed=printed)
         return PaymentResult(Verdict.UNKNOWN, "unknown", client_txn_id=txn,

@@ -18,11 +18,11 @@ from common.clock import RIGA
 from common.i18n import N_, gettext
 from common.invoice_codes import CHECK_LEN, NOTICE_LEN
 from common.schema import InvoiceView
-from kiosk.cart import Cart, CartError
-from kiosk.flows.payment import MESSAGES as PAYMENT_MESSAGES
-from kiosk.flows.payment import PaymentResult, Verdict
-from kiosk.flows.payment import message as payment_message
 from kiosk.gateway_client import GatewayError, error_message
+from kiosk.payments.card import MESSAGES as PAYMENT_MESSAGES
+from kiosk.payments.card import PaymentResult, Verdict
+from kiosk.payments.card import message as payment_message
+from kiosk.payments.cart import Cart, CartError
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ service knows no Kivy: screens call `pay()`, `cancel()` and read `phase`.
 
 It is a facade over parts with one job each:
 - `CardPayment` (here): the payment itself — checks, reservation, the terminal, cancel;
-- `PostingOutbox` (kiosk.flows.posting): posting and reservation releases through the outbox;
-- `ReceiptDesk` (kiosk.flows.receipt_desk): receipt, DUBLIKĀTS and slips;
-- `PaymentRecovery` (kiosk.flows.recovery): start-up recovery and scanned "outcome unknown" slips.
+- `PostingOutbox` (kiosk.payments.posting): posting and reservation releases through the outbox;
+- `PaymentReceipts` (kiosk.payments.receipts): receipt, DUBLIKĀTS and slips;
+- `PaymentRecovery` (kiosk.payments.recovery): start-up recovery and scanned "outcome unknown" slips.
 
 Ports, so tests and the demo plug in real or simulated parts:
 - gateway: `kiosk.gateway_client.GatewayClient` (or anything with the same coroutine methods),
-- terminal: a `kiosk.terminal.service.TerminalService` around a driver,
+- terminal: a `kiosk.payments.terminal_service.TerminalService` around a driver,
 - receipts: a `ReceiptPort` (printer status, payment receipt, unknown-outcome and not-charged slips).
 """
 
@@ -25,9 +25,14 @@ from collections.abc import Callable
 from datetime import date
 
 from common.clock import Clock
-from kiosk.cart import Cart
-from kiosk.flows.cash import CashPayment
-from kiosk.flows.payment_result import (
+from kiosk.gateway_client import GatewayClient
+from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
+from kiosk.payments.cart import Cart
+from kiosk.payments.cash import CashPayment
+from kiosk.payments.posting import DEFAULT_MAX_ATTEMPTS, PAYMENT, RELEASE, PostingOutbox
+from kiosk.payments.receipts import PaymentReceipts, ReceiptPort
+from kiosk.payments.recovery import PaymentRecovery
+from kiosk.payments.result import (
     MESSAGES,
     PaymentPhase,
     PaymentResult,
@@ -35,13 +40,8 @@ from kiosk.flows.payment_result import (
     Verdict,
     message,
 )
-from kiosk.flows.posting import DEFAULT_MAX_ATTEMPTS, PAYMENT, RELEASE, PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk, ReceiptPort
-from kiosk.flows.recovery import PaymentRecovery
-from kiosk.gateway_client import GatewayClient
-from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
+from kiosk.payments.terminal_service import TerminalService
 from kiosk.terminal.base import OutcomeStatus, TerminalOutcome
-from kiosk.terminal.service import TerminalService
 
 __all__ = ["MESSAGES", "CardPayment", "PaymentPhase", "PaymentResult", "PaymentService",
            "PaymentTimings", "ReceiptPort", "Verdict", "message"]
@@ -54,14 +54,14 @@ class CardPayment:
     """One card payment at a time: checks, reservation, the terminal, then posting and paper."""
 
     def __init__(self, journal: AsyncJournal, gateway: GatewayClient, terminal: TerminalService,
-                 posting: PostingOutbox, desk: ReceiptDesk, recovery: PaymentRecovery, *,
+                 posting: PostingOutbox, paper: PaymentReceipts, recovery: PaymentRecovery, *,
                  timings: PaymentTimings,
                  on_phase: Callable[[PaymentPhase], None] | None = None) -> None:
         self.journal = journal
         self.gateway = gateway
         self.terminal = terminal
         self.posting = posting
-        self.desk = desk
+        self.paper = paper
         self.recovery = recovery
         self.timings = timings
         self.on_phase = on_phase
@@ -86,7 +86,7 @@ class CardPayment:
     # -- checks --------------------------------------------------------------------------------
     async def preflight(self) -> str | None:
         """None when a card payment may start; else the code of what is wrong."""
-        health = await self.desk.printer_health()
+        health = await self.paper.printer_health()
         if not health.ok:
             return "printer-unavailable"
         try:
@@ -203,7 +203,7 @@ class CardPayment:
                 entry = await self.journal.transition(
                     txn, M.MANUAL_REVIEW, note="terminal outcome unknown after the deadline")
             self._set_phase(PaymentPhase.PRINTING)
-            printed = await self.desk.print_unknown(entry, lang=lang)
+            printed = await self.paper.print_unknown(entry, lang=lang)
             return PaymentResult(Verdict.UNKNOWN, "unknown", client_txn_id=txn,
                                  reference_code=entry.reference_code, printed=printed,
                                  outcome=outcome)
@@ -225,7 +225,7 @@ class CardPayment:
         posted = await self.posting.post(await self.journal.get(txn))
         self._set_phase(PaymentPhase.PRINTING)
         entry = await self.journal.get(txn)
-        printed = await self.desk.print_receipt(entry, lang=lang, duplicate=False)
+        printed = await self.paper.print_receipt(entry, lang=lang, duplicate=False)
         code = "paid" if posted else "paid-awaiting"
         if not printed:
             code = "print-failed"
@@ -245,13 +245,13 @@ class PaymentService:
         records = AsyncJournal(journal)
         self.posting = PostingOutbox(records, gateway, clock=clock, terminal_id=terminal_id,
                                      max_attempts=post_max_attempts)
-        self.desk = ReceiptDesk(records, receipts)
-        self.recovery = PaymentRecovery(records, terminal, self.posting, self.desk, clock=clock,
+        self.paper = PaymentReceipts(records, receipts)
+        self.recovery = PaymentRecovery(records, terminal, self.posting, self.paper, clock=clock,
                                         timings=timings, lock=asyncio.Lock())
-        self.card = CardPayment(records, gateway, terminal, self.posting, self.desk,
+        self.card = CardPayment(records, gateway, terminal, self.posting, self.paper,
                                 self.recovery, timings=timings, on_phase=on_phase)
         # Cash at the librarian's desk: the same journal, outbox, receipts and lock, no terminal.
-        self.cash = CashPayment(records, gateway, self.posting, self.desk, self.recovery,
+        self.cash = CashPayment(records, gateway, self.posting, self.paper, self.recovery,
                                 timings=timings)
 
     # Ports swapped at run time (tests, support) reach every part that talks to them.
@@ -265,11 +265,11 @@ class PaymentService:
 
     @property
     def receipts(self) -> ReceiptPort:
-        return self.desk.receipts
+        return self.paper.receipts
 
     @receipts.setter
     def receipts(self, receipts: ReceiptPort) -> None:
-        self.desk.receipts = receipts
+        self.paper.receipts = receipts
 
     # -- the payment (screens) -----------------------------------------------------------------
     @property
@@ -292,12 +292,12 @@ class PaymentService:
 
     # -- paper and later resolution (screens) --------------------------------------------------
     async def reprint(self, client_txn_id: str, *, lang: str = "lv") -> bool:
-        return await self.desk.reprint(client_txn_id, lang=lang)
+        return await self.paper.reprint(client_txn_id, lang=lang)
 
     async def own_receipt(self, receipt_no: str, day: date) -> str | None:
         """The payment (client_txn_id) behind a receipt this kiosk printed that day, or None: an
         invoice found already paid offers its receipt again only when it came from here."""
-        entry = await self.desk.receipt_of_day(receipt_no, day)
+        entry = await self.paper.receipt_of_day(receipt_no, day)
         return entry.client_txn_id if entry is not None and entry.receipt_no == receipt_no else None
 
     async def resolve_reference(self, reference_code: str, *, lang: str) -> PaymentResult | None:

@@ -1,6 +1,6 @@
 """The privacy notice's plain first layer: who, why, how long, your rights, whom to ask.
 
-The legal text (`kiosk.flows.privacy_notice.privacy_notice`: GDPR Art. 13 with its article
+The legal text (`kiosk.applications.privacy_notice.privacy_notice`: GDPR Art. 13 with its article
 numbers) stays one tap away; a resident first reads five short sentences without legal words
 (issue 13; docs/architecture.md, "Applications"). Plain Python: the privacy screen shows it.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from common.forms.definition import FormDefinition
 from common.i18n import N_, gettext
-from kiosk.flows.privacy_notice import DataController, department_name, retention_text
+from kiosk.applications.privacy_notice import DataController, department_name, retention_text
 
 # (heading, sentence) msgids; the sentences take {controller} {title} {department} {period}.
 LAYER: tuple[tuple[str, str], ...] = (

@@ -3,8 +3,8 @@
 `ApplicationService` lives as long as the app and owns the journal outbox: it sends applications,
 re-sends them after the gateway was down (`flush_outbox`, exactly once thanks to the idempotency
 key journaled first), and keeps the librarian's queue of applications waiting for an ID check.
-One resident's form (steps, answers, review) is `kiosk.flows.application_wizard.ApplicationWizard`;
-the privacy notice is `kiosk.flows.privacy_notice`.
+One resident's form (steps, answers, review) is `kiosk.applications.wizard.ApplicationWizard`;
+the privacy notice is `kiosk.applications.privacy_notice`.
 
 Identity: a form that needs `librarian_checked_id` is printed for a handwritten signature and held
 in the kiosk's journal (`awaiting_identity`); it is sent only when a librarian calls

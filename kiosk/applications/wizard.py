@@ -1,6 +1,6 @@
 """One resident's application form, one step per screen: where they are, what they answered, the
 review and the submit. No Kivy: the screens render it and forward taps (docs/architecture.md,
-"Screens"); sending itself is the long-lived `ApplicationService`'s (kiosk.flows.application_flow).
+"Screens"); sending itself is the long-lived `ApplicationService`'s (kiosk.applications.service).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from common.forms.definition import FieldDef, FormDefinition, Step
 from common.forms.field_types import display_value
 from common.forms.routing import applicable_fields, next_step_id, path, visible_fields
 from common.forms.validate import AnswerCheck, validate_answer
-from kiosk.flows.application_flow import Acknowledgement, ApplicationService, SubmissionRejected
-from kiosk.flows.privacy_notice import DataController, privacy_notice
-from kiosk.flows.wizard_pages import page_position
+from kiosk.applications.privacy_notice import DataController, privacy_notice
+from kiosk.applications.service import Acknowledgement, ApplicationService, SubmissionRejected
+from kiosk.applications.wizard_pages import page_position
 
 # "steps": show `current_step`; "review"; "dead_end": the routing ended on an information-only
 # step (show it, no submit); "submitting"; "done": `acknowledgement` is set.
@@ -80,7 +80,7 @@ class ApplicationWizard:
 
     def page_position(self, field_index: int) -> tuple[int, int]:
         """(page number from 1, pages in all) while the step's fields are shown one at a time;
-        the total never grows as the resident answers (kiosk.flows.wizard_pages)."""
+        the total never grows as the resident answers (kiosk.applications.wizard_pages)."""
         return page_position(self.form, self.history, self.step_id, field_index, self.answers)
 
     def progress_at(self, field_index: int) -> float:

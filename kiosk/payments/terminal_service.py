@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from common.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
 from kiosk.journal import AsyncJournal, Journal, MoneyState, PaymentEntry
+from kiosk.payments.terminal_recovery import RecoveryResult, recover_entries
 from kiosk.terminal.base import OutcomeStatus, Reason, TerminalDriver, TerminalError, TerminalOutcome
-from kiosk.terminal.recovery import RecoveryResult, recover_entries
 
 log = logging.getLogger("kiosk.terminal")
 M = MoneyState
@@ -81,7 +81,7 @@ class TerminalService:
     @classmethod
     def from_config(cls, cfg: KioskConfig, journal: Journal, *, driver: TerminalDriver | None = None,
                     clock: Clock | None = None) -> TerminalService:
-        from kiosk.terminal.factory import driver_from_config
+        from kiosk.payments.terminal_factory import driver_from_config
 
         return cls(driver or driver_from_config(cfg, clock=clock), journal, clock=clock,
                    status_retry_s=cfg.terminal.status_retry_s,
@@ -294,7 +294,7 @@ class TerminalService:
         return unsure
 
     async def recover(self) -> list[RecoveryResult]:
-        """Resolve what the terminal left unfinished (kiosk.terminal.recovery), one at a time."""
+        """Resolve what the terminal left unfinished (kiosk.payments.terminal_recovery), one at a time."""
         async with self._one_at_a_time:
             return await recover_entries(self._journal, self)
 

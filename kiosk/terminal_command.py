@@ -101,9 +101,9 @@ def _journal(cfg: KioskConfig) -> Journal:
 
 def _with_terminal(args: argparse.Namespace, work) -> int:  # type: ignore[no-untyped-def]
     """Run `work(cfg, journal, driver)` while holding the terminal lock."""
+    from kiosk.payments.terminal_factory import driver_from_config
+    from kiosk.payments.terminal_lock import TerminalLock, TerminalLocked, lock_path
     from kiosk.terminal.base import TerminalError
-    from kiosk.terminal.factory import driver_from_config
-    from kiosk.terminal.lock import TerminalLock, TerminalLocked, lock_path
 
     cfg = _setup(args)
     if cfg is None:
@@ -184,7 +184,7 @@ def cmd_test_payment(args: argparse.Namespace) -> int:
 
     async def work(cfg, journal, driver) -> int:  # type: ignore[no-untyped-def]
         from kiosk.journal import AsyncJournal
-        from kiosk.terminal.service import TerminalService
+        from kiosk.payments.terminal_service import TerminalService
 
         entry = await AsyncJournal(journal).begin_payment(amount_cents=cents, method="card",
                                                           data={"purpose": "test-payment"})
@@ -206,7 +206,7 @@ def cmd_refund(args: argparse.Namespace) -> int:
 
     async def work(cfg, journal, driver) -> int:  # type: ignore[no-untyped-def]
         from kiosk.journal import AsyncJournal, JournalError
-        from kiosk.terminal.service import TerminalService
+        from kiosk.payments.terminal_service import TerminalService
 
         records = AsyncJournal(journal)
         try:

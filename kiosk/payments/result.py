@@ -1,5 +1,5 @@
 """What a card payment comes to, as screens show it: the phase it is in, the verdict, the sentence
-the resident reads. Shared by the payment (kiosk.flows.payment) and recovery (kiosk.flows.recovery)."""
+the resident reads. Shared by the payment (kiosk.payments.card) and recovery (kiosk.payments.recovery)."""
 
 from __future__ import annotations
 

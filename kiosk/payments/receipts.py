@@ -1,4 +1,4 @@
-"""The receipt desk: the payment receipt (journaled on the receipt track), its second copy
+"""A payment's paper: the payment receipt (journaled on the receipt track), its second copy
 (DUBLIKĀTS), and the slips for an unknown outcome or a card not charged.
 
 PRINT_SENT is written before the bytes go out, PRINTED or PRINT_FAILED after; a restart that finds
@@ -49,7 +49,9 @@ def receipt_seq(receipt_no: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-class ReceiptDesk:
+class PaymentReceipts:
+    """Receipts and slips of payments, each print journaled on the receipt track."""
+
     def __init__(self, journal: AsyncJournal, receipts: ReceiptPort) -> None:
         self.journal = journal
         self.receipts = receipts

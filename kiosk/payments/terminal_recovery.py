@@ -12,7 +12,7 @@ a partial approval whose earlier Reversals surely moved no money is reversed ane
 staff refund is only confirmed, never sent again; if the terminal cannot say, the entry waits for a
 person (`kiosk journal resolve ID --as reversed` after checking with the acquirer).
 
-The terminal work itself is `TerminalService`'s (kiosk.terminal.service, which calls this module):
+The terminal work itself is `TerminalService`'s (kiosk.payments.terminal_service, which calls this module):
 here it is reached through the `Settler` protocol, so the two modules import one way only.
 """
 
@@ -37,7 +37,7 @@ class RecoveryResult:
 
 
 class Settler(Protocol):
-    """What recovery needs from the terminal service (kiosk.terminal.service.TerminalService)."""
+    """What recovery needs from the terminal service (kiosk.payments.terminal_service.TerminalService)."""
 
     async def settle(self, entry: PaymentEntry, sid: str, out: TerminalOutcome, *,
                      after_crash: bool) -> TerminalOutcome: ...

@@ -30,7 +30,7 @@ M = MoneyState
 
 PAYMENT, RELEASE = "payment", "intent-release"
 DEFAULT_MAX_ATTEMPTS = 50
-# A cash posting goes with the desk's session or its intent's posting proof (kiosk.flows.cash):
+# A cash posting goes with the desk's session or its intent's posting proof (kiosk.payments.cash):
 # without either, or with ones the gateway no longer accepts, it stays queued rather than going
 # to review.
 NO_OPERATOR_SESSION = "operator-session-required"

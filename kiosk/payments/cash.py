@@ -9,7 +9,7 @@ receipt ("Samaksāts skaidrā naudā", tendered and change) goes through the rec
 drawer kick. A crash before APPROVED leaves a reservation that recovery releases (the librarian
 saw no receipt and the drawer never opened); a crash after it is posted and printed by the same
 recovery as a card payment, so no cash is ever lost. Posting cash needs an operator session: the
-posting outbox asks the desk for the current one (kiosk.flows.posting, `operator_session`), or
+posting outbox asks the desk for the current one (kiosk.payments.posting, `operator_session`), or
 sends the posting proof the intent answered on the desk's session, journaled with the payment.
 
 Cash counts toward the shift's expected cash (`expected_cash_cents`), read from the journal.
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kiosk.cart import Cart
-from kiosk.flows.payment_result import PaymentResult, PaymentTimings, Verdict
-from kiosk.flows.posting import PostingOutbox
-from kiosk.flows.receipt_desk import ReceiptDesk, approved_day
-from kiosk.flows.recovery import PaymentRecovery
 from kiosk.gateway_client import GatewayClient
 from kiosk.journal import AsyncJournal, MoneyState, PaymentEntry
+from kiosk.payments.cart import Cart
+from kiosk.payments.posting import PostingOutbox
+from kiosk.payments.receipts import PaymentReceipts, approved_day
+from kiosk.payments.recovery import PaymentRecovery
+from kiosk.payments.result import PaymentResult, PaymentTimings, Verdict
 
 log = logging.getLogger(__name__)
 M = MoneyState
@@ -72,18 +72,18 @@ class CashPayment:
     """One cash payment at a time, under the same lock as card payments and recovery."""
 
     def __init__(self, journal: AsyncJournal, gateway: GatewayClient, posting: PostingOutbox,
-                 desk: ReceiptDesk, recovery: PaymentRecovery, *,
+                 paper: PaymentReceipts, recovery: PaymentRecovery, *,
                  timings: PaymentTimings) -> None:
         self.journal = journal
         self.gateway = gateway
         self.posting = posting
-        self.desk = desk
+        self.paper = paper
         self.recovery = recovery
         self.timings = timings
 
     async def preflight(self) -> str | None:
         """None when cash may be taken; the receipt must print, the gateway must hold the invoices."""
-        if not (await self.desk.printer_health()).ok:
+        if not (await self.paper.printer_health()).ok:
             return "printer-unavailable"
         try:
             await self.gateway.health()
@@ -131,7 +131,7 @@ class CashPayment:
             await self.posting.void(entry, note=f"intent refused: {code}")
             return PaymentResult(Verdict.REFUSED, code, client_txn_id=txn)
         # The posting proof (made on the desk's session) is journaled with the intent: it lets the
-        # outbox post this cash after the desk locked (kiosk.flows.posting).
+        # outbox post this cash after the desk locked (kiosk.payments.posting).
         proof = getattr(intent, "posting_proof", None)
         fields: dict[str, Any] = {"intent_id": getattr(intent, "intent_id", None)}
         if proof:
@@ -142,7 +142,7 @@ class CashPayment:
         await self.posting.mark_approved(txn)
         posted = await self.posting.post(await self.journal.get(txn))
         entry = await self.journal.get(txn)
-        printed = await self.desk.print_receipt(entry, lang=lang, duplicate=False,
+        printed = await self.paper.print_receipt(entry, lang=lang, duplicate=False,
                                                 open_drawer=True)
         code = "paid" if posted else "paid-awaiting"
         if not printed:
