@@ -37,7 +37,7 @@ T = TypeVar("T")
 M = MoneyState
 
 OPERATORS_FILE = "desk-operators.json"
-# Where a resident's unfinished work lives in their visit (kiosk.payments.visit, visit_application).
+# Where a resident's unfinished work lives in their visit (kiosk.payments.visit, kiosk.applications.visit).
 _PAYMENT_KEY, _APPLICATION_KEY = "payment", "application"
 
 
