@@ -16,40 +16,38 @@ from pydantic import BaseModel
 
 from common.i18n import N_, gettext
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
-from common.operator_schema import (
+from common.personal_code import PersonalCodeError
+from common.personal_code import parse as parse_personal_code
+from common.schema import (
     OPERATOR_SESSION_HEADER,
     POSTING_PROOF_HEADER,
+    AllocationIn,
     ApplicationConfirmed,
+    ErrorCode,
+    FieldError,
+    Health,
     IdDocument,
     IdentityConfirmationRequest,
+    IntentItemIn,
+    IntentReleaseRequest,
+    InvoiceSearchRequest,
+    InvoiceSearchResponse,
     OperatorEvent,
     OperatorEventRequest,
     OperatorList,
     OperatorSessionRequest,
     OperatorSessionView,
-    PersonSearchRequest,
-    PersonSearchResponse,
-    ReportedEvent,
-    Reversal,
-    ReversalRequest,
-)
-from common.personal_code import PersonalCodeError
-from common.personal_code import parse as parse_personal_code
-from common.schema import (
-    AllocationIn,
-    ErrorCode,
-    FieldError,
-    Health,
-    IntentItemIn,
-    IntentReleaseRequest,
-    InvoiceSearchRequest,
-    InvoiceSearchResponse,
     Payment,
     PaymentIntent,
     PaymentIntentRequest,
     PaymentLookupRequest,
     PaymentLookupResponse,
     PaymentRequest,
+    PersonSearchRequest,
+    PersonSearchResponse,
+    ReportedEvent,
+    Reversal,
+    ReversalRequest,
     TerminalReconciliationAck,
     TerminalReconciliationReport,
     TerminalRef,
