@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from common.forms.definition import (
     DefinitionError,
@@ -27,6 +27,7 @@ from common.forms.definition import (
     parse_definition,
 )
 from common.i18n import N_, gettext
+from common.schema import FormDocument, ServiceEntry
 from kiosk.flows.application_flow import Acknowledgement, ApplicationService, Status, SubmissionRejected
 from kiosk.flows.application_paper import paper_document, print_acknowledgement, status_base
 from kiosk.flows.application_wizard import ApplicationWizard
@@ -71,9 +72,9 @@ def message(code: str, lang: str) -> str:
 
 
 class FormsCatalogue(Protocol):
-    async def list_services(self) -> list[dict[str, Any]]: ...
+    async def list_services(self) -> list[ServiceEntry]: ...
 
-    async def get_form(self, service_code: str) -> dict[str, Any]: ...
+    async def get_form(self, service_code: str) -> FormDocument: ...
 
 
 @contextmanager
@@ -128,10 +129,11 @@ class SendOutcome:
         return message(self.status, lang) if self.status in MESSAGES else ""
 
 
-def _text(value: Any, lang: str) -> str:
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("lv") or "")
-    return str(value or "")
+def _text(value: dict[str, str] | None, lang: str) -> str:
+    """A catalogue text in `lang`, else in Latvian (every form has its Latvian text)."""
+    if not value:
+        return ""
+    return value.get(lang) or value.get("lv") or ""
 
 
 @dataclass
@@ -139,7 +141,7 @@ class ApplicationVisit:
     ports: ApplicationPorts
     lang: str = "lv"
     busy_while: BusyWhile = _never_busy  # the visit's marker: no inactivity reset meanwhile
-    catalogue: list[dict[str, Any]] | None = None  # the gateway's services list, once loaded
+    catalogue: list[ServiceEntry] | None = None  # the gateway's services list, once loaded
     wizard: ApplicationWizard | None = None
     printed: PrintedAck | None = None
 
@@ -162,20 +164,19 @@ class ApplicationVisit:
 
     def catalogue_groups(self, lang: str) -> list[CatalogueGroup]:
         """The list as shown: known groups first in their order, titles alphabetical."""
-        groups: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, list[ServiceEntry]] = {}
         for entry in self.catalogue or []:
-            groups.setdefault(entry.get("group", ""), []).append(entry)
+            groups.setdefault(entry.group, []).append(entry)
         order = [g for g in GROUP_ORDER if g in groups] + sorted(g for g in groups if g not in GROUP_ORDER)
         shown = []
         for group in order:
             msgid = GROUP_NAMES.get(group)
             entries = []
-            for entry in sorted(groups[group], key=lambda e: _text(e.get("title"), lang)):
-                detail = _text(entry.get("description"), lang)
-                if entry.get("identity", "none") != "none":
+            for entry in sorted(groups[group], key=lambda e: _text(e.title, lang)):
+                detail = _text(entry.description, lang)
+                if entry.identity != "none":
                     detail = (detail + "\n" if detail else "") + message("identity-note", lang)
-                entries.append(CatalogueEntry(entry["service_code"], _text(entry.get("title"), lang),
-                                              detail))
+                entries.append(CatalogueEntry(entry.service_code, _text(entry.title, lang), detail))
             shown.append(CatalogueGroup(gettext(msgid, lang) if msgid else group, entries))
         return shown
 
@@ -183,8 +184,8 @@ class ApplicationVisit:
     async def open_form(self, service_code: str) -> ApplicationWizard | None:
         """Fetch the definition and start filling it in; None when it cannot be opened now."""
         try:
-            data = await self.ports.forms_api.get_form(service_code)
-            form = parse_definition(data["definition"], service_code)
+            document = await self.ports.forms_api.get_form(service_code)
+            form = parse_definition(document.definition, service_code)
         except GatewayError as exc:
             log.warning("form %s unavailable: %s", service_code, exc.code)
             return None

@@ -295,7 +295,7 @@ def test_firewood_application_by_taps_arrives_with_exactly_the_answers(gui):
         [item] = [i for i in await desk.review.items() if i.kind is Kind.IDENTITY]
         assert await desk.resolve(item, "confirm-identity") == "identity-confirmed"
         receipt = backend.applications.receipts[ack.application_id]
-        assert receipt["registration_no"].startswith("KAC-")
+        assert receipt.registration_no.startswith("KAC-")
         rows = stored(gui, ack.application_id)
         assert len(rows) == 1
         row, answers = rows[0]
