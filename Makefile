@@ -16,7 +16,7 @@ DEB_RUN  := libgl1 libegl1 libgl1-mesa-dri libmtdev1
 # chromium and chromium-driver: tests/browser drive the gateway's /admin/ page in a real browser.
 DEB_TEST := $(DEB_RUN) postgresql postgresql-common systemd cage chromium chromium-driver
 
-.PHONY: demo test check setup system-run system-test gallery bench clean
+.PHONY: demo test check setup openapi system-run system-test gallery bench clean
 
 demo: system-run $(STAMP)
 	$(BIN)/kiosk run
@@ -32,6 +32,11 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 setup: system-test $(STAMP)
+
+# The API's document, checked in as docs/openapi.json; tests/gateway/test_openapi_checked_in.py
+# fails until it is written again after a change of the wire (docs/architecture.md, "API rules").
+openapi: $(STAMP)
+	$(BIN)/python -m gateway.openapi_document --out docs/openapi.json
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
