@@ -7,6 +7,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The demo needs the kiosk and the gateway it runs in-process (the `demo` extra); tests, the
+# checks and the benches take everything (the `test` extra, which includes the gateway's libraries).
+DEMO_STAMP := $(VENV)/.installed-demo
 
 # Debian packages the kiosk needs at run time (Kivy's wheel brings SDL2; it needs GL/EGL from Mesa)
 # and those the tests need besides (PostgreSQL for the gateway tests, run by pg_virtualenv).
@@ -18,7 +21,7 @@ DEB_TEST := $(DEB_RUN) postgresql postgresql-common systemd cage chromium chromi
 
 .PHONY: demo test check setup openapi system-run system-test gallery bench clean
 
-demo: system-run $(STAMP)
+demo: system-run $(DEMO_STAMP)
 	$(BIN)/kiosk run
 
 test: system-test $(STAMP)
@@ -44,13 +47,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e ".[demo]"
+	touch $@
+
 system-run:
 	@./scripts/apt-ensure $(DEB_RUN)
 
 system-test:
 	@./scripts/apt-ensure $(DEB_TEST)
 
-gallery: system-run $(STAMP)
+gallery: system-run $(DEMO_STAMP)
 	$(BIN)/kiosk gallery --out out/gallery
 
 # Under a throw-away PostgreSQL (pg_virtualenv) like the tests: the gateway load and import
