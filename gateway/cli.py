@@ -67,6 +67,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     inv.add_argument("--lang", choices=["lv", "en", "ru"], default="lv")
     inv.set_defaults(func=demo_invoices)
 
+    doc = sub.add_parser("openapi", help="write the API's OpenAPI document (checked in as docs/openapi.json)")
+    doc.add_argument("--out", type=Path, default=Path("docs") / "openapi.json", help="file to write")
+    doc.set_defaults(func=write_openapi)
+
     apps = sub.add_parser("applications", help="applications received: export for the departments")
     configure_applications(apps)
 
@@ -119,6 +123,14 @@ def serve(args: argparse.Namespace) -> int:
                              demo_receipts=args.demo_receipts, migrate=not args.skip_migrate,
                              workers=args.workers)
     return serve_workers(settings, args.host, args.port, app_kwargs={"operator_policy": policy})
+
+
+def write_openapi(args: argparse.Namespace) -> int:
+    from gateway.openapi_document import write
+
+    write(args.out)
+    print(f"wrote {args.out}")
+    return 0
 
 
 def seed_demo(args: argparse.Namespace) -> int:

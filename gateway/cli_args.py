@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from common.schema_types import identifier_problem
+from common.schema import identifier_problem
 
 
 def identifier(text: str) -> str:

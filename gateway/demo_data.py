@@ -194,7 +194,7 @@ def _build() -> list[DemoInvoice]:
             notice += 7
     # Added last, so the generated invoices above stay as they were: a rent plan in four quarterly
     # instalments, the first paid, the second overdue, two still to come in 2027, so the choice
-    # between what is due now and everything is seen (issue 13).
+    # between what is due now and everything is seen.
     add("2026000465", "rent", "Vija Rubene", 36000, 9000, "rent in instalments, one overdue, two to come",
         chk="7315", schedule=(date(2026, 8, 20), date(2026, 11, 20), date(2027, 2, 22), date(2027, 5, 20)))
     return out

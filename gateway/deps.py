@@ -27,8 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import Clock
-from common.operator_schema import OPERATOR_SESSION_HEADER, POSTING_PROOF_HEADER
-from common.schema import ErrorCode
+from common.schema import OPERATOR_SESSION_HEADER, POSTING_PROOF_HEADER, ErrorCode
 from gateway import admin, idempotency, recheck
 from gateway.db import read_connection
 from gateway.models import Kiosk

@@ -218,7 +218,7 @@ def kiosk_list(args: argparse.Namespace) -> int:
 
 
 def _admin(args: argparse.Namespace, action: str) -> int:
-    from common.schema_types import identifier_problem
+    from common.schema import identifier_problem
     from gateway.admin import AdminError
     from gateway.db import session_factory
     from gateway.services import kiosks

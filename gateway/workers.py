@@ -7,7 +7,7 @@ for this gateway are done here instead:
 
 - uvicorn binds the shared listener with `proto` 0, and asyncio only turns on TCP_NODELAY for
   accepted sockets whose `proto` is IPPROTO_TCP, so every keep-alive request after the first
-  waited ~40 ms for a delayed ACK (uvicorn issue #3149). Sockets here are made with IPPROTO_TCP.
+  waited ~40 ms for a delayed ACK (Nagle's algorithm stayed on). Sockets here are made with IPPROTO_TCP.
 - With one listener shared by all workers the first worker to wake takes every new connection, so
   a kiosk fleet's pooled keep-alive connections ended up on one worker. Each worker here binds its
   own listener with SO_REUSEPORT and the kernel spreads connections across them.

@@ -16,40 +16,43 @@ from pydantic import BaseModel
 
 from common.i18n import N_, gettext
 from common.invoice_codes import CodeError, normalise_check, normalise_notice, parse_scanned
-from common.operator_schema import (
+from common.personal_code import PersonalCodeError
+from common.personal_code import parse as parse_personal_code
+from common.schema import (
     OPERATOR_SESSION_HEADER,
     POSTING_PROOF_HEADER,
+    AllocationIn,
     ApplicationConfirmed,
+    ApplicationReceipt,
+    ErrorCode,
+    FieldError,
+    HandoverOut,
+    Health,
     IdDocument,
     IdentityConfirmationRequest,
+    IntentItemIn,
+    IntentReleaseRequest,
+    InvoiceSearchRequest,
+    InvoiceSearchResponse,
     OperatorEvent,
     OperatorEventRequest,
     OperatorList,
     OperatorSessionRequest,
     OperatorSessionView,
-    PersonSearchRequest,
-    PersonSearchResponse,
-    ReportedEvent,
-    Reversal,
-    ReversalRequest,
-)
-from common.personal_code import PersonalCodeError
-from common.personal_code import parse as parse_personal_code
-from common.schema import (
-    AllocationIn,
-    ErrorCode,
-    FieldError,
-    Health,
-    IntentItemIn,
-    IntentReleaseRequest,
-    InvoiceSearchRequest,
-    InvoiceSearchResponse,
     Payment,
     PaymentIntent,
     PaymentIntentRequest,
     PaymentLookupRequest,
     PaymentLookupResponse,
     PaymentRequest,
+    PersonSearchRequest,
+    PersonSearchResponse,
+    ReportedEvent,
+    Reversal,
+    ReversalRequest,
+    ServiceEventOut,
+    ShiftOut,
+    Statistics,
     TerminalReconciliationAck,
     TerminalReconciliationReport,
     TerminalRef,
@@ -237,11 +240,10 @@ class GatewayClient(GatewayHttp):
 
     async def submit_application_as_operator(
         self, session: str, body: dict[str, Any], *, idempotency_key: str
-    ) -> ApplicationConfirmed:
+    ) -> ApplicationReceipt:
         """Submit an application on the operator's behalf (a visit taken over at the desk): with
         `identity.assurance = "librarian_checked_id"` it is `received` at once."""
-
-        return await self.send("POST", "/applications", ApplicationConfirmed.model_validate, json=body,
+        return await self.send("POST", "/applications", ApplicationReceipt.model_validate, json=body,
                                idempotency_key=idempotency_key, headers=_as_operator(session))
 
     async def record_reversal(
@@ -278,64 +280,56 @@ class GatewayClient(GatewayHttp):
 
 
     # --- the desk's counters, shifts and cash (docs/architecture.md, "Counters, shifts and
-    # statistics"); bodies and answers are the API's JSON, kiosk.desk keeps them ---
+    # statistics"). The request bodies are the JSON the flows journaled in the outbox before
+    # sending (a retry sends them unchanged); the answers are the API's models. -----------------
 
-    async def _json(self, method: str, path: str, *, body: dict[str, Any] | None = None,
-                    idempotency_key: str | None = None, operator_session: str | None = None) -> Any:
-        return await self.send(method, path, lambda answer: answer, json=body, idempotency_key=idempotency_key,
+    async def _desk(self, method: str, path: str, out: type[M], *, body: dict[str, Any] | None = None,
+                    idempotency_key: str | None = None, operator_session: str | None = None) -> M:
+        return await self.send(method, path, out.model_validate, json=body, idempotency_key=idempotency_key,
                                headers=_as_operator(operator_session))
 
     async def record_service_event(self, body: dict[str, Any], *, idempotency_key: str,
-                                   operator_session: str | None = None) -> dict[str, Any]:
+                                   operator_session: str | None = None) -> ServiceEventOut:
         """Count one counter tap (`client_event_id`, `kind`, `category`, `occurred_at`, `note`)."""
-        answer: dict[str, Any] = await self._json("POST", "/service-events", body=body,
-                                                  idempotency_key=idempotency_key,
-                                                  operator_session=operator_session)
-        return answer
+        return await self._desk("POST", "/service-events", ServiceEventOut, body=body,
+                                idempotency_key=idempotency_key, operator_session=operator_session)
 
     async def undo_service_event(self, client_event_id: str, *,
-                                 operator_session: str | None = None) -> dict[str, Any]:
+                                 operator_session: str | None = None) -> ServiceEventOut:
         """Undo a tap (the same operator, within 10 minutes)."""
-        answer: dict[str, Any] = await self._json("DELETE", f"/service-events/{client_event_id}",
-                                                  operator_session=operator_session)
-        return answer
+        return await self._desk("DELETE", f"/service-events/{client_event_id}", ServiceEventOut,
+                                operator_session=operator_session)
 
     async def open_shift(self, body: dict[str, Any], *, idempotency_key: str,
-                         operator_session: str | None = None) -> dict[str, Any]:
-        answer: dict[str, Any] = await self._json("POST", "/shifts", body=body, idempotency_key=idempotency_key,
-                                                  operator_session=operator_session)
-        return answer
+                         operator_session: str | None = None) -> ShiftOut:
+        return await self._desk("POST", "/shifts", ShiftOut, body=body, idempotency_key=idempotency_key,
+                                operator_session=operator_session)
 
-    async def current_shift(self, *, operator_session: str | None = None) -> dict[str, Any] | None:
+    async def current_shift(self, *, operator_session: str | None = None) -> ShiftOut | None:
         """The kiosk's open shift with the cash expected now; None when none is open."""
         try:
-            answer: dict[str, Any] = await self._json("GET", "/shifts/current", operator_session=operator_session)
+            return await self._desk("GET", "/shifts/current", ShiftOut, operator_session=operator_session)
         except GatewayRefused as exc:
             if exc.status == 404:
                 return None
             raise
-        return answer
 
     async def close_shift(self, shift_id: str, body: dict[str, Any], *, idempotency_key: str,
-                          operator_session: str | None = None) -> dict[str, Any]:
-        answer: dict[str, Any] = await self._json("POST", f"/shifts/{shift_id}/close", body=body,
-                                                  idempotency_key=idempotency_key,
-                                                  operator_session=operator_session)
-        return answer
+                          operator_session: str | None = None) -> ShiftOut:
+        return await self._desk("POST", f"/shifts/{shift_id}/close", ShiftOut, body=body,
+                                idempotency_key=idempotency_key, operator_session=operator_session)
 
     async def record_cash_handover(self, body: dict[str, Any], *, idempotency_key: str,
-                                   operator_session: str | None = None) -> dict[str, Any]:
-        answer: dict[str, Any] = await self._json("POST", "/cash-handovers", body=body,
-                                                  idempotency_key=idempotency_key,
-                                                  operator_session=operator_session)
-        return answer
+                                   operator_session: str | None = None) -> HandoverOut:
+        return await self._desk("POST", "/cash-handovers", HandoverOut, body=body,
+                                idempotency_key=idempotency_key, operator_session=operator_session)
 
     async def statistics(self, *, date_from: str, date_to: str, group: str = "month",
-                         operator_session: str | None = None) -> dict[str, Any]:
+                         operator_session: str | None = None) -> Statistics:
         """This location's statistics (an operator reads their own location only)."""
-        answer: dict[str, Any] = await self._json(
-            "GET", f"/statistics?from={date_from}&to={date_to}&group={group}", operator_session=operator_session)
-        return answer
+        return await self._desk("GET", f"/statistics?from={date_from}&to={date_to}&group={group}", Statistics,
+                                operator_session=operator_session)
+
 
 # --- plain-language messages --------------------------------------------------------------
 

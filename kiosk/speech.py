@@ -22,7 +22,7 @@ VOICES = {"lv": "lv", "en": "en", "ru": "ru"}
 
 
 # Called once when an utterance ends: said, stopped, replaced or failed (the screens show a sign
-# while a text is being read, issue 13).
+# while a text is being read).
 Done = Callable[[], None]
 
 

@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args_in or (args_in[0].startswith("-") and args_in[0] not in ("-h", "--help")):
         args_in.insert(0, "run")
     name = args_in[0] if args_in[0] in COMMANDS else None
+    if name == "gateway":
+        from launcher.gateway_extra import gateway_missing_message
+
+        refusal = gateway_missing_message("kiosk gateway")
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 2
     parser = build_parser(only=name)
     args = parser.parse_args(args_in)
     func = getattr(args, "func", None)

@@ -35,6 +35,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"kiosk gallery: unknown language(s) {', '.join(bad)}; choose from "
               f"{', '.join(LANGUAGES)}", file=sys.stderr)
         return 2
+    # The gallery always renders with the demo's gateway (screens.gallery.gallery_config).
+    from launcher.gateway_extra import gateway_missing_message
+
+    refusal = gateway_missing_message("kiosk gallery (it renders with the demo's gateway)")
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     from launcher.run import build_services
     from screens.gallery import render
 

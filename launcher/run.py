@@ -54,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         print("kiosk: invalid configuration\n" + "\n".join(problems), file=sys.stderr)
         return 2
+    if cfg.embedded_gateway:
+        from launcher.gateway_extra import gateway_missing_message
+
+        refusal = gateway_missing_message("The demo (a kiosk without a gateway URL)")
+        if refusal is not None:
+            print(f"kiosk: cannot start\n{refusal}", file=sys.stderr)
+            return 2
     # Structured lines on stderr, the journal under systemd (docs/architecture.md, "Running
     # unattended").
     from kiosk.logging_setup import configure as configure_logging

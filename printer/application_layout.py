@@ -4,7 +4,7 @@ and, for a form that waits for the librarian's ID check, the two slips of `Appli
 The copy to sign is the application itself, so its fixed wording and every answer are Latvian
 first (the municipality's language), with the resident's language under each line where it differs;
 it names no registration number before the municipality gave one and never asks to be kept. The
-resident's slip is theirs to keep and says what happens next, in their language (issue 13, point 10).
+resident's slip is theirs to keep and says what happens next, in their language.
 """
 
 from __future__ import annotations

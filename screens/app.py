@@ -319,7 +319,7 @@ def main(services: Any, *, windowed: bool = False, smoke: Path | None = None) ->
     app = KioskApp(services)
     code = asyncio.run(run_app(app, smoke))
     # Everything is closed (journal, services). The interpreter's last full collection over the
-    # UI's object graph took ~9 s, which delayed every stop (issue 13, point 14): leave those
+    # UI's object graph took ~9 s, which delayed every stop: leave those
     # objects to the process's end instead.
     gc.freeze()
     return code

@@ -19,7 +19,7 @@ TITLES = {
     "awaiting_identity": N_("Please sign the printed application"),
 }
 NOT_PRINTED = N_("The paper could not be printed. Please ask the librarian for a copy.")
-# An identity form prints two slips (issue 13, point 10): say which one goes where.
+# An identity form prints two slips: say which one goes where.
 TAKE_ONE = N_("Take your paper from the printer below the screen.")
 TAKE_BOTH = N_("Take both papers from the printer below the screen: sign the application and give "
                "it to the librarian; keep your slip.")

@@ -152,7 +152,7 @@ class NavBar(BoxLayout):
 
 
 class LanguageBar(BoxLayout):
-    """The other configured languages, each in its own name, on every screen (issue 13: a resident
+    """The other configured languages, each in its own name, on every screen (a resident
     who picked the wrong language on Home must not have to start again). The language shown is
     not offered: the screen's own text says which it is. Built once, when its screen is set."""
 

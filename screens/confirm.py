@@ -21,7 +21,7 @@ DEBOUNCE_S = 1.0  # a second tap within this time is the same tap: a bouncing fi
 class ConfirmScreen(PathScreenMixin, KioskScreen):
     screen_name = "confirm"
     order = 12
-    back_to = "invoices"  # never the outcome of a failed attempt (issue 13)
+    back_to = "invoices"  # never the outcome of a failed attempt
     speech_text = N_(
         "Check the total. There is no fee. Touch the Pay button, then use the card terminal "
         "beside the screen."

@@ -162,15 +162,13 @@ class DeskShiftScreen(DeskScreen):
         self.say("over-midnight" if flow.over_midnight else "")
 
     def _show_shift(self) -> None:
-        shift = self.flow.shift or {}
-        if shift:
-            from datetime import datetime
-
+        shift = self.flow.shift
+        if shift is not None:
             from common.clock import RIGA
 
-            at = datetime.fromisoformat(shift["opened_at"]).astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
-            self.opened = f"{shift['opened_by']}, {at}"
-            self.expected_cents = int(shift.get("expected_cash_cents", -1))
+            at = shift.opened_at.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+            self.opened = f"{shift.opened_by}, {at}"
+            self.expected_cents = shift.expected_cash_cents
 
     # -- opening -----------------------------------------------------------------------------
     def on_keypad(self, value: str) -> None:

@@ -39,7 +39,7 @@ class FindScreen(PathScreenMixin, KioskScreen):
     notice_len = NOTICE_LEN
     check_len = CHECK_LEN
     # An invoice found already paid: when and where (`paid_text`), and the payment whose receipt
-    # this kiosk can print again (issue 13).
+    # this kiosk can print again.
     paid_known = BooleanProperty(False)
     reprint_txn = StringProperty("")
     reprint_state = StringProperty("")  # "", "printing", "printed", "failed"
@@ -52,7 +52,7 @@ class FindScreen(PathScreenMixin, KioskScreen):
 
     def _fit_picture(self, *_args: Any) -> None:
         """The invoice's picture takes the height the fields and the message leave (at least about
-        50 mm): the screen's space shows the paper, not emptiness (issue 13)."""
+        50 mm): the screen's space shows the paper, not emptiness."""
         picture = self.ids.picture
         others = self.ids.column.minimum_height - picture.height
         picture.height = max(3.2 * float(THEME.target), self.ids.scroll.height - others)
@@ -66,7 +66,7 @@ class FindScreen(PathScreenMixin, KioskScreen):
     def on_pre_enter(self, *_args: Any) -> None:
         self._sync()
         # Coming back (from the list, from an error): the keypad types where the next digit
-        # belongs, never into the check value while the notice number is unfinished (issue 13).
+        # belongs, never into the check value while the notice number is unfinished.
         self.target = "check" if len(self.notice) == NOTICE_LEN else "notice"
 
     # -- an invoice already paid ---------------------------------------------------------------

@@ -28,7 +28,7 @@ def gallery_name(screen: str, state: str, lang: str, large: bool, contrast: bool
 def gallery_config(cfg: KioskConfig, scratch: str) -> KioskConfig:
     """What a production config means for the pictures: its panel (`[display]` size and mm), its
     place, languages and accessibility; the demo's gateway, terminal and printer, because the
-    gallery never talks to the real ones (issue 13: `kiosk gallery --config FILE`)."""
+    gallery never talks to the real ones (`kiosk gallery --config FILE`)."""
     from kiosk.config import KioskConfig
 
     kiosk = cfg.kiosk.model_copy(update={"data_dir": scratch, "signing_key_file": ""})

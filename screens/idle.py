@@ -5,7 +5,7 @@ Kivy clock drives it without waiting. Window touch/key events are observed, neve
 countdown starts with the first input of a visit (an untouched Home has nothing to wipe and
 must not chime at an empty room) and stands still while the visit is busy (terminal, printer).
 While the warning shows, the seconds left are counted down on it (`IdleHost.countdown`), so a
-resident sees how long they have (issue 13, point 8).
+resident sees how long they have.
 """
 
 from __future__ import annotations

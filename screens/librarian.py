@@ -1,5 +1,5 @@
 """Ask the librarian: where to find them; a chime calls them over, and the screen says so only
-when the chime could be played (issue 13)."""
+when the chime could be played."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class LibrarianScreen(KioskScreen):
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.show_librarian = False
-        # The library's name residents know, never the location code (issue 13).
+        # The library's name residents know, never the location code.
         self.location = self.services.config.kiosk.location_name
         # The librarian who came over reaches the desk from here without ending the resident's
         # visit (Home ends it), so the visit can be taken over (screens.desk_gesture).

@@ -45,7 +45,7 @@ BUTTONS = {
     "done": N_("Done"),
 }
 # After a failure the same button ends the visit as "Finish", without the check mark: a check
-# mark says "it worked" (issue 13).
+# mark says "it worked".
 FINISH = N_("Finish")
 SYMBOLS = {"back_to_list": "\u2190", "try_again": "\u21BB"}
 

@@ -4,7 +4,7 @@ The payment runs in the long-lived PaymentService; this screen only starts it, s
 awaits its result through a visit task to show the outcome (an idle reset cannot cancel the money
 work, and the countdown stands still meanwhile: `visit.busy_while("terminal")`).
 
-A terminal that does not answer is never a silent screen (issue 13): after a short while the
+A terminal that does not answer is never a silent screen: after a short while the
 screen says it is still waiting and how long the terminal has left (`[terminal]
 payment_timeout_s`), and what happens if it never answers; then, while the kiosk asks the terminal
 what happened, how long that may take (`recovery_deadline_s`). The terminal's own display steps
@@ -92,7 +92,7 @@ class PayScreen(KioskScreen):
         self._tick()
 
     def _tick(self) -> None:
-        """Time left in this phase, and whether to say "still waiting" (issue 13, point 7)."""
+        """Time left in this phase, and whether to say "still waiting"."""
         terminal = self.services.config.terminal
         limit = {"waiting_for_card": terminal.payment_timeout_s,
                  "resolving": terminal.recovery_deadline_s}.get(self.phase)

@@ -39,7 +39,7 @@ class PathScreenMixin:
 
     def notify(self, code: str, paid: Any = None) -> None:
         """Show the message for `code`; `paid` is the invoice a search found already paid (the
-        find screen says when and where, issue 13)."""
+        find screen says when and where)."""
         self.notice_code = code
 
     def clear_notice(self) -> None:

@@ -132,7 +132,7 @@ class Shell:
     # -- sound and speech ---------------------------------------------------------------------
     def speak(self, text: str) -> None:
         """Read `text` aloud; the current screen's `speaking` is true until it ends, so its
-        "Read aloud" shows that it is reading and can stop it (issue 13)."""
+        "Read aloud" shows that it is reading and can stop it."""
         if not text:
             return
         screen = self.current
@@ -151,7 +151,7 @@ class Shell:
 
     def chime(self) -> bool:
         """Play the chime; False when there is none to play (the file failed to load), so no
-        screen claims a sound called the librarian (issue 13)."""
+        screen claims a sound called the librarian."""
         if self._chime is None:
             return False
         self._chime.stop()

@@ -92,7 +92,7 @@ def collector_paused() -> Iterator[None]:
     A row a screen removed is freed only by the next collection; until then its kv rules are still
     bound to the global theme and translator and run when they change. If the collector fired
     inside such a row's own rule, Kivy set the value on a dead weak proxy and the whole change
-    stopped with ReferenceError (issue 16: about one high-contrast toggle in a hundred; Home came
+    stopped with ReferenceError (about one high-contrast toggle in a hundred; Home came
     back with the toggle "on" and normal colours). Paused, nothing dies mid-dispatch; the removed
     rows are freed by the next collection (docs/architecture.md, "Screens"). Nests; cheap.
     """
@@ -145,7 +145,7 @@ class Theme(EventDispatcher):
 
     # Text sizes follow Metrics.fontscale (sp); target sizes do not (dp). With the density from
     # `[display]`, 1 sp is 0.159 mm, and Roboto's capitals are 0.711 of the size: the smallest
-    # text (27 sp) has 3.05 mm capitals, EN 301 549's 3 mm at arm's length (issue 13; a test
+    # text (27 sp) has 3.05 mm capitals, EN 301 549's 3 mm at arm's length (a test
     # measures it, tests/gui/test_sizing_panel.py).
     font_title = NumericProperty("44sp")
     font_choice = NumericProperty("36sp")

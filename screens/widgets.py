@@ -9,8 +9,8 @@ is fixed (no per-visit observers; see the soak test). The KvTranslator itself ob
 The shared widgets take their colours from their own `palette`, which follows the theme through a
 weak binding (Kivy holds a bound method weakly and calls it through a strong reference): rows a
 screen builds and removes are never kv-bound to the global theme's colours, so a removed row can
-neither be kept alive by the theme nor die in the middle of a theme change (issue 16;
-docs/architecture.md, "Screens").
+neither be kept alive by the theme nor die in the middle of a theme change
+(docs/architecture.md, "Screens").
 """
 
 from __future__ import annotations

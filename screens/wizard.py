@@ -62,7 +62,7 @@ def _load_kv() -> None:
 
     class WizardBar(BoxLayout):
         """Back / Start over / Read aloud / Ask the librarian / Next in one row, the helpers the
-        nav bar's own (`NavButton`, screens/base.kv; issue 13, point 6: every screen has "Start
+        nav bar's own (`NavButton`, screens/base.kv: every screen has "Start
         over"). The languages sit at the top of the wizard's screens (`LanguageBar`), not in
         this row: a second row would take the height the on-screen keyboard's 15 mm keys need,
         and seven buttons in one row break words at 1.5x text."""

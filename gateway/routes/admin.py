@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from common import csv_safe
 from common.i18n import LANGUAGES, gettext
+from common.schema import Statistics
 from gateway import hash_gate
 from gateway.deps import DbSession, Now, applications_settings
 from gateway.login_limits import LoginLimits
@@ -36,7 +37,7 @@ from gateway.services import admin_auth, admin_report, desk_problems
 from gateway.services.admin_auth import AdminSession
 from gateway.services.desk_actor import Actor
 from gateway.services.kiosk_status import kiosk_overview
-from gateway.services.statistics import Statistics, statistics
+from gateway.services.statistics import statistics
 from gateway.settings import local_date
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

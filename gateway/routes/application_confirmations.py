@@ -6,11 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.operator_schema import IdentityConfirmationRequest
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, ApplicationReceipt, IdentityConfirmationRequest
 from gateway.deps import Idempotent, OperatorSession
 from gateway.problems import problem_responses
-from gateway.schemas import ApplicationReceipt
 from gateway.services import applications
 
 router = APIRouter(prefix=API_PREFIX, tags=["applications"])

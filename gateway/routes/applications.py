@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, ApplicationReceipt, ApplicationRequest
 from gateway.deps import ApplicationsConfig, CurrentKiosk, Idempotent, OptionalOperatorSession
-from gateway.schemas import ApplicationReceipt, ApplicationRequest
 from gateway.services import applications
 
 router = APIRouter(prefix=API_PREFIX, tags=["applications"])

@@ -7,12 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, HandoverIn, HandoverOut
 from gateway.deps import Idempotent
 from gateway.problems import problem_responses
 from gateway.routes.desk_auth import DeskActor
 from gateway.services import shifts
-from gateway.services.shifts import HandoverIn, HandoverOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["counters and statistics"])
 

@@ -14,14 +14,15 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.operator_schema import (
+from common.schema import (
+    API_PREFIX,
+    ErrorCode,
     OperatorEvent,
     OperatorEventRequest,
     OperatorList,
     OperatorSessionRequest,
     OperatorSessionView,
 )
-from common.schema import API_PREFIX, ErrorCode
 from gateway import hash_gate
 from gateway.deps import CurrentKiosk, DbSession, Idempotent, Now, OperatorLimits, OperatorSession, OperatorSessionToken
 from gateway.models import OperatorEventRow

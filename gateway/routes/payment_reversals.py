@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.operator_schema import Reversal, ReversalRequest
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, Reversal, ReversalRequest
 from gateway.deps import CurrentKiosk, Idempotent, OperatorSession
 from gateway.problems import problem_responses
 from gateway.services import operator_payments

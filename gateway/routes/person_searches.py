@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from common.operator_schema import PersonSearchRequest, PersonSearchResponse
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, PersonSearchRequest, PersonSearchResponse
 from gateway.deps import ApplicationsConfig, CurrentKiosk, DbSession, Now, OperatorLimits, OperatorSession
 from gateway.problems import problem_responses
 from gateway.services import person_search

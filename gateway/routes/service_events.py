@@ -8,12 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, ServiceEventIn, ServiceEventOut
 from gateway.deps import DbSession, Idempotent, Now
 from gateway.problems import problem_responses
 from gateway.routes.desk_auth import DeskActor
 from gateway.services import service_events
-from gateway.services.service_events import ServiceEventIn, ServiceEventOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["counters and statistics"])
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, Catalogue, FormDocument
 from gateway.deps import ApplicationsConfig, CurrentKiosk
 from gateway.problems import problem_responses
-from gateway.schemas import Catalogue
 from gateway.services import applications
 
 router = APIRouter(prefix=API_PREFIX, tags=["applications"])
@@ -21,7 +18,7 @@ def list_services(kiosk: CurrentKiosk, cfg: ApplicationsConfig) -> Catalogue:
     return applications.catalogue(cfg)
 
 
-@router.get("/services/{code}/form", responses=problem_responses(404))
-def get_form(code: str, kiosk: CurrentKiosk, cfg: ApplicationsConfig) -> Any:
+@router.get("/services/{code}/form", response_model=FormDocument, responses=problem_responses(404))
+def get_form(code: str, kiosk: CurrentKiosk, cfg: ApplicationsConfig) -> FormDocument:
     """The KF1 definition and its compiled JSON Schema 2020-12 (for `answers`)."""
     return applications.form_document(cfg, code)

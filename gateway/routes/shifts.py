@@ -9,12 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, ShiftCloseIn, ShiftOpenIn, ShiftOut
 from gateway.deps import DbSession, Idempotent, Now
 from gateway.problems import problem_responses
 from gateway.routes.desk_auth import DeskActor
 from gateway.services import shifts
-from gateway.services.shifts import ShiftCloseIn, ShiftOpenIn, ShiftOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["counters and statistics"])
 

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from common.schema import API_PREFIX
+from common.schema import API_PREFIX, Statistics, StatisticsGroup
 from gateway.deps import DbSession
 from gateway.problems import problem_responses
 from gateway.routes.desk_auth import DeskActor
-from gateway.services.statistics import Group, Statistics, statistics
+from gateway.services.statistics import statistics
 
 router = APIRouter(prefix=API_PREFIX, tags=["counters and statistics"])
 
@@ -26,7 +26,7 @@ def get_statistics(
     db: DbSession,
     date_from: Annotated[date, Query(alias="from")],
     date_to: Annotated[date, Query(alias="to")],
-    group: Group = "month",
+    group: StatisticsGroup = "month",
     location: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Any:
     """Every period of the range for each location, zeros included; `totals` per location."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from common.desk_counters import COLUMNS, PAYMENTS
 from common.money import format_eur
-from gateway.services.statistics import Statistics, StatisticsRow
+from common.schema import Statistics, StatisticsRow
 
 # The yearly report's columns, in its order; payment sums follow the number of payments.
 REPORT_COLUMNS: tuple[str, ...] = COLUMNS

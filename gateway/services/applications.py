@@ -23,11 +23,16 @@ from sqlalchemy.orm import Session
 from common import csv_safe
 from common.clock import RIGA
 from common.forms.schema import SubmissionProblem, check_submission, compile_schema
-from common.operator_schema import IdentityConfirmationRequest
-from common.schema import ErrorCode
+from common.schema import (
+    ApplicationReceipt,
+    ApplicationRequest,
+    Catalogue,
+    ErrorCode,
+    FormDocument,
+    IdentityConfirmationRequest,
+)
 from gateway.models import ApplicationRow, Kiosk, RegistrationCounter
 from gateway.problems import ProblemError
-from gateway.schemas import ApplicationReceipt, ApplicationRequest, Catalogue
 from gateway.services.operator_sessions import OperatorContext
 from gateway.services.operators import record_event
 from gateway.settings import ApplicationsSettings, local_date
@@ -35,15 +40,15 @@ from gateway.settings import ApplicationsSettings, local_date
 
 def catalogue(cfg: ApplicationsSettings) -> Catalogue:
     """The Open311-like catalogue of application forms, by service code."""
-    return Catalogue(services=[f.catalogue_entry() for _, f in sorted(cfg.forms.items())])
+    return Catalogue.model_validate({"services": [f.catalogue_entry() for _, f in sorted(cfg.forms.items())]})
 
 
-def form_document(cfg: ApplicationsSettings, code: str) -> dict[str, Any]:
+def form_document(cfg: ApplicationsSettings, code: str) -> FormDocument:
     """A form's KF1 definition and the JSON Schema 2020-12 its answers must meet."""
     form = cfg.forms.get(code)
     if form is None:
         raise ProblemError(ErrorCode.NOT_FOUND)
-    return {"definition": form.to_json(), "json_schema": compile_schema(form)}
+    return FormDocument(definition=form.to_json(), json_schema=compile_schema(form))
 
 
 def _next_registration_no(s: Session, now: datetime) -> str:

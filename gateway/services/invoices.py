@@ -155,7 +155,7 @@ def search(session: Session, kiosk_id: str, notice: str, check: str, now: dateti
 
 def last_payment(session: Session, invoice_id: str) -> LastPaymentView | None:
     """When and where the invoice was last paid at a kiosk or a desk, and that receipt's number,
-    so the resident who finds it paid is told more than "already paid" (issue 13). None when it
+    so the resident who finds it paid is told more than "already paid". None when it
     was paid otherwise (a bank transfer)."""
     row = session.execute(
         select(PaymentRow.approved_at, PaymentRow.receipt_no, Location.name)

@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.operator_schema import Reversal, ReversalRequest
-from common.schema import ErrorCode, Payment, PaymentRequest
+from common.schema import ErrorCode, Payment, PaymentRequest, Reversal, ReversalRequest
 from gateway.models import Invoice, Kiosk, PaymentOperator, PaymentReversal, PaymentRow
 from gateway.problems import ProblemError
 from gateway.services import operator_sessions, payments, posting_proofs

@@ -20,8 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.operator_schema import OperatorSessionView, OperatorView
-from common.schema import ErrorCode
+from common.schema import ErrorCode, OperatorSessionView, OperatorView
 from gateway.models import Kiosk, Operator, OperatorSessionRow
 from gateway.pins import verify_pin
 from gateway.problems import ProblemError

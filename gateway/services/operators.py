@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.operator_schema import OperatorList, OperatorListing
+from common.schema import OperatorList, OperatorListing
 from gateway.models import Kiosk, Location, Operator, OperatorEventRow, OperatorSessionRow
 from gateway.pins import hash_pin, new_pin
 from gateway.services import sign_in_limits

@@ -15,9 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.operator_schema import PersonSearchRequest, PersonSearchResponse, PersonView
 from common.personal_code import PersonalCode, PersonalCodeError, mask_codes, parse
-from common.schema import ErrorCode
+from common.schema import ErrorCode, PersonSearchRequest, PersonSearchResponse, PersonView
 from gateway.db import xact_lock
 from gateway.models import Invoice, Kiosk, Payer, PersonSearch
 from gateway.problems import ProblemError

@@ -9,50 +9,22 @@ An undone event stays in the table with `undone_at`, so an outbox replaying the 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.desk_counters import CONSULTATION, EVENT_KINDS, UNDO_WINDOW_S, valid_event
-from common.schema import ErrorCode, MaskedText
+from common.desk_counters import CONSULTATION, UNDO_WINDOW_S, valid_event
+from common.schema import ErrorCode, ServiceEventIn, ServiceEventOut
 from gateway.models import ServiceEvent
 from gateway.problems import ProblemError
 from gateway.services import desk_problems
 from gateway.services.desk_actor import Actor
 from gateway.settings import local_date
 
-Kind = Literal["client-served", "consultation", "call", "letter", "document-received", "document-sent"]
-Category = Literal["state-services", "municipal-services", "e-address-and-computer", "other"]
-ClientId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-assert set(EVENT_KINDS) == set(Kind.__args__)  # type: ignore[attr-defined]  # one vocabulary
-
 # How far an event's time may lie from the gateway's clock: a kiosk's clock may run a little
 # ahead; an outbox may send a day's taps late, never a year's.
 FUTURE_SLACK = timedelta(minutes=10)
 MAX_AGE = timedelta(days=400)
-
-
-class ServiceEventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    client_event_id: str = ClientId
-    kind: Kind
-    category: Category | None = None
-    occurred_at: AwareDatetime
-    note: MaskedText = Field(default="", max_length=500)
-
-
-class ServiceEventOut(BaseModel):
-    client_event_id: str
-    kind: str
-    category: str | None
-    occurred_at: datetime
-    note: str
-    location: str
-    operator: str
-    recorded_at: datetime
-    undone_at: datetime | None
 
 
 def _out(ev: ServiceEvent) -> ServiceEventOut:

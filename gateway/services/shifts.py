@@ -9,103 +9,27 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timedelta
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.desk_counters import DENOMINATIONS
-from common.schema import ErrorCode, Identifier, MaskedText
+from common.schema import (
+    CountedOut,
+    ErrorCode,
+    HandoverIn,
+    HandoverOut,
+    MethodSum,
+    ShiftCloseIn,
+    ShiftOpenIn,
+    ShiftOut,
+)
 from gateway.models import CashHandover, PaymentReversal, PaymentRow, Shift
 from gateway.problems import ProblemError
 from gateway.services import desk_problems
 from gateway.services.desk_actor import Actor
 from gateway.settings import local_date
 
-ClientId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-MAX_CASH = 10_000_000  # 100 000 € in one drawer is a typing error, not a library's till
 TIME_SLACK = timedelta(minutes=10)
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ShiftOpenIn(_In):
-    client_shift_id: str = ClientId
-    float_cents: int = Field(ge=0, le=MAX_CASH)
-
-
-class Counted(_In):
-    value_cents: int = Field(description="a euro note or coin, in cents")
-    count: int = Field(ge=0, le=100_000)
-
-    @field_validator("value_cents")
-    @classmethod
-    def _euro(cls, value: int) -> int:
-        if value not in DENOMINATIONS:
-            raise ValueError("not a euro note or coin")
-        return value
-
-
-class ShiftCloseIn(_In):
-    counted: list[Counted] = Field(max_length=len(DENOMINATIONS))
-    difference_reason: MaskedText = Field(default="", max_length=500)
-
-
-class HandoverIn(_In):
-    client_handover_id: str = ClientId
-    shift_id: Identifier | None = Field(default=None, max_length=40)
-    amount_cents: int = Field(gt=0, le=MAX_CASH)
-    bag_no: Identifier = Field(min_length=1, max_length=40)
-    seal_no: Identifier = Field(default="", max_length=40)
-    receipt_from: Identifier = Field(default="", max_length=64)
-    receipt_to: Identifier = Field(default="", max_length=64)
-    collector_name: Identifier = Field(min_length=1, max_length=120)
-    handed_at: AwareDatetime
-
-
-class MethodSum(BaseModel):
-    count: int
-    cents: int
-
-
-class ShiftOut(BaseModel):
-    shift_id: str
-    client_shift_id: str
-    status: Literal["open", "closed"]
-    location: str
-    opened_by: str
-    opened_at: datetime
-    float_cents: int
-    over_midnight: bool = Field(description="still open on a later (Riga) day than it was opened")
-    card_payments: MethodSum
-    cash_payments: MethodSum
-    refunds: MethodSum = Field(description="card payments reversed through the terminal during the shift")
-    handovers_cents: int
-    expected_cash_cents: int
-    closed_by: str | None = None
-    closed_at: datetime | None = None
-    counted_cash_cents: int | None = None
-    difference_cents: int | None = None
-    difference_reason: str | None = None
-    counted: list[dict[str, int]] = []
-
-
-class HandoverOut(BaseModel):
-    handover_id: str
-    client_handover_id: str
-    shift_id: str | None
-    location: str
-    amount_cents: int
-    bag_no: str
-    seal_no: str
-    receipt_from: str
-    receipt_to: str
-    collector_name: str
-    handed_by: str
-    handed_at: datetime
 
 
 def _sum(s: Session, shift: Shift, until: datetime, method: str) -> MethodSum:
@@ -148,7 +72,7 @@ def _view(s: Session, shift: Shift, now: datetime) -> ShiftOut:
         closed_by=shift.closed_by, closed_at=shift.closed_at, counted_cash_cents=shift.counted_cash_cents,
         difference_cents=(None if shift.counted_cash_cents is None else shift.counted_cash_cents - expected),
         difference_reason=shift.difference_reason,
-        counted=[{"value_cents": v, "count": c} for v, c in counted])
+        counted=[CountedOut(value_cents=v, count=c) for v, c in counted])
 
 
 def _open_shift(s: Session, kiosk_id: str, *, lock: bool = False) -> Shift | None:

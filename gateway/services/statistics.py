@@ -13,50 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.clock import RIGA
 from common.desk_counters import APPLICATIONS, COLUMNS, CONSULTATION, CONSULTATIONS, PAYMENTS, event_column
-from common.schema import ErrorCode
+from common.schema import ErrorCode, PaymentSums, Statistics, StatisticsGroup, StatisticsRow
 from gateway.models import ApplicationRow, Kiosk, Location, PaymentReversal, PaymentRow, ServiceEvent
 from gateway.problems import ProblemError
 from gateway.services import desk_problems
 from gateway.services.desk_actor import Actor
 from gateway.settings import local_date
 
-Group = Literal["day", "month", "year"]
 # The longest period each grouping answers: a day per row for a year, months for ten years.
 MAX_DAYS: dict[str, int] = {"day": 400, "month": 3700, "year": 3700}
-
-
-class PaymentSums(BaseModel):
-    card_count: int = 0
-    card_cents: int = 0
-    cash_count: int = 0
-    cash_cents: int = 0
-
-
-class StatisticsRow(BaseModel):
-    location: str
-    period: str = Field(description="YYYY-MM-DD, YYYY-MM or YYYY; 'total' for the whole range")
-    counts: dict[str, int]
-    payments: PaymentSums
-
-
-class Statistics(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    location: str | None
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
-    group: Group
-    columns: list[str]
-    locations: dict[str, str] = Field(description="code -> name of every location in the answer")
-    rows: list[StatisticsRow]
-    totals: list[StatisticsRow] = Field(description="one row per location for the whole range")
 
 
 def period_of(day: date, group: str) -> str:
@@ -169,7 +140,7 @@ def _total(rows: Iterable[StatisticsRow], location: str) -> StatisticsRow:
 
 
 def statistics(s: Session, actor: Actor, *, location: str | None, start: date, end: date,
-               group: Group) -> Statistics:
+               group: StatisticsGroup) -> Statistics:
     """Every period of [start, end] for every location the caller may read, zeros included."""
     if end < start:
         raise ProblemError(ErrorCode.VALIDATION_ERROR, errors=[{"pointer": "/to", "code": "before-from"}])

@@ -2,8 +2,9 @@
 
 The same conventions as `GatewayClient`, from the same base (`kiosk.http_policy.GatewayHttp`):
 bearer token, `Idempotency-Key` as a Structured Field string, problem+json turned into a typed
-`GatewayError`; network errors, 502-504 and 409 in-flight are retried with the same key (the caller
-journaled it first), honouring `Retry-After`; anything else is raised at once.
+`GatewayError`, answers parsed into the API's models (`common.schema.applications`); network
+errors, 502-504 and 409 in-flight are retried with the same key (the caller journaled it first),
+honouring `Retry-After`; anything else is raised at once.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from typing import Any
 
 import httpx
 
+from common.schema import ApplicationReceipt, Catalogue, FormDocument, ServiceEntry
 from kiosk.http_policy import GatewayHttp
-
-
-def _object(data: Any) -> dict[str, Any]:
-    """Every forms endpoint answers a JSON object; anything else is an unreadable answer."""
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data
 
 
 class FormsApiClient(GatewayHttp):
@@ -34,19 +29,15 @@ class FormsApiClient(GatewayHttp):
         super().__init__(base_url, token, transport=transport, timeout_s=timeout_s, retries=retries,
                          backoff_s=backoff_s, sleep=sleep)
 
-    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
-                    idempotency_key: str | None = None) -> dict[str, Any]:
-        return await self.send(method, path, _object, json=body, idempotency_key=idempotency_key)
+    async def list_services(self) -> list[ServiceEntry]:
+        catalogue = await self.send("GET", "/services", Catalogue.model_validate)
+        return catalogue.services
 
-    async def list_services(self) -> list[dict[str, Any]]:
-        return list((await self._call("GET", "/services"))["services"])
+    async def get_form(self, service_code: str) -> FormDocument:
+        """The KF1 definition and the JSON Schema 2020-12 its answers must meet."""
+        return await self.send("GET", f"/services/{service_code}/form", FormDocument.model_validate)
 
-    async def get_form(self, service_code: str) -> dict[str, Any]:
-        """{"definition": KF1 JSON, "json_schema": JSON Schema 2020-12}."""
-        return await self._call("GET", f"/services/{service_code}/form")
-
-    async def submit_application(self, body: dict[str, Any], *,
-                                 idempotency_key: str) -> dict[str, Any]:
-        """The ApplicationReceipt: application_id, registration_no, status, received_at, ..."""
-        return await self._call("POST", "/applications", body, idempotency_key)
-
+    async def submit_application(self, body: dict[str, Any], *, idempotency_key: str) -> ApplicationReceipt:
+        """Register the journaled application `body`: its registration number and status."""
+        return await self.send("POST", "/applications", ApplicationReceipt.model_validate, json=body,
+                               idempotency_key=idempotency_key)

@@ -5,7 +5,7 @@ A form without an ID check gets the acknowledgement (`ApplicationAck`): what the
 the summary (no personal code, account or income). A form that needs the librarian's ID check gets
 two slips (`ApplicationToSign`): the application the resident signs and hands over, with every
 answer in Latvian and the resident's language beside it, and the resident's own slip saying what
-happens next (issue 13, point 10). The QR holds no personal data: the status address of the
+happens next. The QR holds no personal data: the status address of the
 registration number, or, while the number is not known yet, the kiosk's own application id for the
 librarian's scanner.
 """

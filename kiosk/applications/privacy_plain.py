@@ -2,7 +2,7 @@
 
 The legal text (`kiosk.applications.privacy_notice.privacy_notice`: GDPR Art. 13 with its article
 numbers) stays one tap away; a resident first reads five short sentences without legal words
-(issue 13; docs/architecture.md, "Applications"). Plain Python: the privacy screen shows it.
+(docs/architecture.md, "Applications"). Plain Python: the privacy screen shows it.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from common.forms.definition import FormDefinition
 from common.forms.field_types import display_value
 from common.forms.routing import applicable_fields
 from common.i18n import N_, gettext
+from common.schema import ApplicationReceipt
 from kiosk.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,11 @@ Status = Literal["received", "awaiting_identity", "will_be_sent"]
 
 class FormsApi(Protocol):
     async def submit_application(self, body: dict[str, Any], *,
-                                 idempotency_key: str) -> dict[str, Any]: ...
+                                 idempotency_key: str) -> ApplicationReceipt: ...
 
 
 # Sends (body, idempotency_key) on a signed-in librarian's session; answers the gateway's receipt.
-OperatorSend = Callable[[dict[str, Any], str], Awaitable[Any]]
+OperatorSend = Callable[[dict[str, Any], str], Awaitable[ApplicationReceipt]]
 
 
 class SubmissionRejected(Exception):
@@ -158,7 +159,7 @@ class ApplicationService:
         self.kiosk_id = kiosk_id
         self.location = location
         self.clock = clock or SystemClock()
-        self.receipts: dict[str, dict[str, Any]] = {}  # application_id -> gateway receipt
+        self.receipts: dict[str, ApplicationReceipt] = {}  # application_id -> gateway receipt
         self._send_lock = asyncio.Lock()
         # The desk's sender while a librarian has taken over the visit (kiosk.desk), else None.
         self.operator_send: Callable[[], OperatorSend | None] = lambda: None
@@ -208,7 +209,7 @@ class ApplicationService:
                     log.warning("held for the review queue: %s", getattr(exc, "code", exc))
                 else:
                     return self.acknowledgement(form, answers, lang, application_id, now,
-                                                "received", sent.get("registration_no"))
+                                                "received", sent.registration_no)
             return self.acknowledgement(form, answers, lang, application_id, now,
                                         "awaiting_identity", None)
         key = str(uuid.uuid4())
@@ -219,9 +220,9 @@ class ApplicationService:
             return self.acknowledgement(form, answers, lang, application_id, now,
                                         "will_be_sent", None)
         return self.acknowledgement(form, answers, lang, application_id, now, "received",
-                                    receipt["registration_no"])
+                                    receipt.registration_no)
 
-    async def _send(self, item_id: int, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    async def _send(self, item_id: int, key: str, body: dict[str, Any]) -> ApplicationReceipt | None:
         """Send one outbox item; None when it stays queued (gateway unreachable or busy)."""
         from kiosk.gateway_client import GatewayError
 
@@ -267,7 +268,7 @@ class ApplicationService:
                                 outbox_id=i.id) for i in items]
 
     async def confirm_identity(self, application_id: str, operator: str, *,
-                               send: OperatorSend) -> dict[str, Any]:
+                               send: OperatorSend) -> ApplicationReceipt:
         """The librarian checked the ID and the signature: send the held application now, on
         their operator session (`send`), which the gateway answers `received`.
 
@@ -283,8 +284,7 @@ class ApplicationService:
         body["identity"] = ({"assurance": "librarian_checked_id", "operator_id": operator}
                             if operator else {"assurance": "librarian_checked_id"})
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kac-application:{application_id}"))
-        answer = await send(body, key)
-        receipt = answer.model_dump(mode="json") if hasattr(answer, "model_dump") else dict(answer)
+        receipt = await send(body, key)
         await asyncio.to_thread(self.journal.outbox_done, held.id)
         self.receipts[application_id] = receipt
         return receipt

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from common.forms.definition import FormDefinition
 from common.forms.loading import DefinitionError, default_forms_dir, load_forms, parse_definition
 from common.i18n import N_, gettext
+from common.schema import FormDocument, ServiceEntry
 from kiosk.applications.paper import paper_document, print_acknowledgement, status_base
 from kiosk.applications.privacy_notice import DataController
 from kiosk.applications.service import Acknowledgement, ApplicationService, Status, SubmissionRejected
@@ -66,9 +67,9 @@ def message(code: str, lang: str) -> str:
 
 
 class FormsCatalogue(Protocol):
-    async def list_services(self) -> list[dict[str, Any]]: ...
+    async def list_services(self) -> list[ServiceEntry]: ...
 
-    async def get_form(self, service_code: str) -> dict[str, Any]: ...
+    async def get_form(self, service_code: str) -> FormDocument: ...
 
 
 @contextmanager
@@ -123,10 +124,11 @@ class SendOutcome:
         return message(self.status, lang) if self.status in MESSAGES else ""
 
 
-def _text(value: Any, lang: str) -> str:
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("lv") or "")
-    return str(value or "")
+def _text(value: dict[str, str] | None, lang: str) -> str:
+    """A catalogue text in `lang`, else in Latvian (every form has its Latvian text)."""
+    if not value:
+        return ""
+    return value.get(lang) or value.get("lv") or ""
 
 
 @dataclass
@@ -134,7 +136,7 @@ class ApplicationVisit:
     ports: ApplicationPorts
     lang: str = "lv"
     busy_while: BusyWhile = _never_busy  # the visit's marker: no inactivity reset meanwhile
-    catalogue: list[dict[str, Any]] | None = None  # the gateway's services list, once loaded
+    catalogue: list[ServiceEntry] | None = None  # the gateway's services list, once loaded
     wizard: ApplicationWizard | None = None
     printed: PrintedAck | None = None
 
@@ -157,20 +159,19 @@ class ApplicationVisit:
 
     def catalogue_groups(self, lang: str) -> list[CatalogueGroup]:
         """The list as shown: known groups first in their order, titles alphabetical."""
-        groups: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, list[ServiceEntry]] = {}
         for entry in self.catalogue or []:
-            groups.setdefault(entry.get("group", ""), []).append(entry)
+            groups.setdefault(entry.group, []).append(entry)
         order = [g for g in GROUP_ORDER if g in groups] + sorted(g for g in groups if g not in GROUP_ORDER)
         shown = []
         for group in order:
             msgid = GROUP_NAMES.get(group)
             entries = []
-            for entry in sorted(groups[group], key=lambda e: _text(e.get("title"), lang)):
-                detail = _text(entry.get("description"), lang)
-                if entry.get("identity", "none") != "none":
+            for entry in sorted(groups[group], key=lambda e: _text(e.title, lang)):
+                detail = _text(entry.description, lang)
+                if entry.identity != "none":
                     detail = (detail + "\n" if detail else "") + message("identity-note", lang)
-                entries.append(CatalogueEntry(entry["service_code"], _text(entry.get("title"), lang),
-                                              detail))
+                entries.append(CatalogueEntry(entry.service_code, _text(entry.title, lang), detail))
             shown.append(CatalogueGroup(gettext(msgid, lang) if msgid else group, entries))
         return shown
 
@@ -178,8 +179,8 @@ class ApplicationVisit:
     async def open_form(self, service_code: str) -> ApplicationWizard | None:
         """Fetch the definition and start filling it in; None when it cannot be opened now."""
         try:
-            data = await self.ports.forms_api.get_form(service_code)
-            form = parse_definition(data["definition"], service_code)
+            document = await self.ports.forms_api.get_form(service_code)
+            form = parse_definition(document.definition, service_code)
         except GatewayError as exc:
             log.warning("form %s unavailable: %s", service_code, exc.code)
             return None

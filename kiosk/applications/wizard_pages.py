@@ -1,4 +1,4 @@
-"""Page numbers for a form shown one question per screen (issue 13, point 11).
+"""Page numbers for a form shown one question per screen.
 
 A KF1 step may hold several questions and the routing may add steps later ("wood" adds the
 firewood step), so "Step 1 of 6" counted steps, stayed on three pages and then grew to 7. Here a

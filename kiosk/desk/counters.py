@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from common.clock import RIGA, Clock
 from common.desk_counters import COLUMN_LABELS, EVENT_KINDS, UNDO_WINDOW_S, event_column
+from common.schema import PaymentSums, ServiceEventOut, Statistics
 from kiosk.journal import AsyncJournal, Journal
 from kiosk.journal.states import OutboxItem
 
@@ -33,10 +34,10 @@ class CountersApi(Protocol):
     """The gateway calls (kiosk.gateway_client.GatewayClient)."""
 
     async def record_service_event(self, body: dict[str, Any], *, idempotency_key: str,
-                                   operator_session: str | None = None) -> Any: ...
+                                   operator_session: str | None = None) -> ServiceEventOut: ...
 
     async def undo_service_event(self, client_event_id: str, *,
-                                 operator_session: str | None = None) -> Any: ...
+                                 operator_session: str | None = None) -> ServiceEventOut: ...
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ class Bars:
 
 class StatisticsApi(Protocol):
     async def statistics(self, *, date_from: str, date_to: str, group: str = "month",
-                         operator_session: str | None = None) -> dict[str, Any]: ...
+                         operator_session: str | None = None) -> Statistics: ...
 
 
 async def library_statistics(api: StatisticsApi, session: str | None, today: date, column: str,
@@ -293,8 +294,9 @@ async def library_statistics(api: StatisticsApi, session: str | None, today: dat
             _bars(year, column, str(today.year), lambda p: p[5:]))
 
 
-def _bars(answer: dict[str, Any], column: str, period: str, label: Callable[[str], str]) -> Bars:
-    total = (answer.get("totals") or [{}])[0]
-    payments = total.get("payments", {})
-    return Bars(period, tuple((label(r["period"]), int(r["counts"].get(column, 0))) for r in answer["rows"]),
-                dict(total.get("counts", {})), int(payments.get("card_cents", 0)), int(payments.get("cash_cents", 0)))
+def _bars(answer: Statistics, column: str, period: str, label: Callable[[str], str]) -> Bars:
+    # One location is asked for, so its totals are the first (and only) row; none when it had no rows.
+    total = answer.totals[0] if answer.totals else None
+    payments = total.payments if total is not None else PaymentSums()
+    return Bars(period, tuple((label(r.period), r.counts.get(column, 0)) for r in answer.rows),
+                dict(total.counts) if total is not None else {}, payments.card_cents, payments.cash_cents)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.clock import RIGA, Clock
 from common.i18n import N_
+from common.schema import ApplicationReceipt
 from kiosk.desk.session import TRACK
 from kiosk.journal import MoneyState, PaymentEntry, ReceiptState
 from kiosk.payments.receipts import approved_day
@@ -225,7 +226,7 @@ class ReviewQueue:
         """An application submitted on the operator's session (the gateway trusts their ID check
         only there; kiosk.applications.service.OperatorSend)."""
 
-        async def send(body: dict[str, Any], key: str) -> Any:
+        async def send(body: dict[str, Any], key: str) -> ApplicationReceipt:
             return await self.gateway.submit_application_as_operator(session, body,
                                                                      idempotency_key=key)
         return send

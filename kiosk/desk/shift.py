@@ -16,17 +16,19 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from common.clock import Clock
 from common.desk_counters import DENOMINATIONS
 from common.i18n import N_, gettext
+from common.schema import HandoverOut, ShiftOut
 from kiosk.journal import AsyncJournal, Journal
 from printer.documents import CashHandover, Header, ShiftReport
 
 log = logging.getLogger(__name__)
 
 KIND_OPEN, KIND_CLOSE, KIND_HANDOVER = "shift-open", "shift-close", "cash-handover"
+Answer = TypeVar("Answer", ShiftOut, HandoverOut)
 TRACK = "shift"
 MAX_COUNT_DIGITS = 5
 
@@ -56,18 +58,19 @@ def reason_text(msgid: str) -> str:
 
 
 class ShiftApi(Protocol):
-    """The gateway calls (kiosk.gateway_client.GatewayClient); answers are the API's JSON."""
+    """The gateway calls (kiosk.gateway_client.GatewayClient): the bodies are the journaled JSON,
+    the answers the API's models."""
 
     async def open_shift(self, body: dict[str, Any], *, idempotency_key: str,
-                         operator_session: str | None = None) -> dict[str, Any]: ...
+                         operator_session: str | None = None) -> ShiftOut: ...
 
-    async def current_shift(self, *, operator_session: str | None = None) -> dict[str, Any] | None: ...
+    async def current_shift(self, *, operator_session: str | None = None) -> ShiftOut | None: ...
 
     async def close_shift(self, shift_id: str, body: dict[str, Any], *, idempotency_key: str,
-                          operator_session: str | None = None) -> dict[str, Any]: ...
+                          operator_session: str | None = None) -> ShiftOut: ...
 
     async def record_cash_handover(self, body: dict[str, Any], *, idempotency_key: str,
-                                   operator_session: str | None = None) -> dict[str, Any]: ...
+                                   operator_session: str | None = None) -> HandoverOut: ...
 
 
 class Printer(Protocol):
@@ -120,10 +123,6 @@ class ShiftError(Exception):
         super().__init__(code)
 
 
-def _ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 class ShiftDesk:
     """The kiosk's shift as the desk sees it; one per backend."""
 
@@ -139,11 +138,11 @@ class ShiftDesk:
         self.session = session
         self.flush_payments = flush_payments
         self.demo = demo
-        self.shift: dict[str, Any] | None = None  # the gateway's open shift (or the one just closed)
+        self.shift: ShiftOut | None = None  # the gateway's open shift (or the one just closed)
         self.over_midnight = False
         self.count = CashCount()
         self.expected_cents: int | None = None
-        self.handover: dict[str, Any] | None = None
+        self.handover: HandoverOut | None = None
         self._keys: dict[str, tuple[int, str, dict[str, Any]]] = {}
         self._range: tuple[str, str] = ("", "")  # the shift's first and last receipt numbers
         self._observers: list[Callable[[], None]] = []
@@ -153,8 +152,7 @@ class ShiftDesk:
         self._observers.append(fn)
 
     # -- talking to the gateway through the journal ------------------------------------------
-    async def _call(self, kind: str, body: dict[str, Any], send: Callable[[str], Awaitable[dict[str, Any]]]
-                    ) -> dict[str, Any]:
+    async def _call(self, kind: str, body: dict[str, Any], send: Callable[[str], Awaitable[Answer]]) -> Answer:
         """Journal the request, then send it; the same request after a failure keeps its key."""
         from kiosk.gateway_client import GatewayError
 
@@ -192,7 +190,7 @@ class ShiftDesk:
             self.shift = await self.api.current_shift(operator_session=self._token())
         except GatewayError as exc:
             raise ShiftError(exc.code) from None
-        self.over_midnight = bool(self.shift and self.shift.get("over_midnight"))
+        self.over_midnight = bool(self.shift and self.shift.over_midnight)
         for fn in list(self._observers):
             try:
                 fn()
@@ -201,28 +199,29 @@ class ShiftDesk:
         if self.shift is None:
             return "none"
         if self.over_midnight:
-            await self.journal.log_event(TRACK, "OVER_MIDNIGHT", note=f"{self.shift['shift_id']} "
-                                         f"opened {self.shift['opened_at']} by {self.shift['opened_by']}")
+            await self.journal.log_event(TRACK, "OVER_MIDNIGHT", note=f"{self.shift.shift_id} "
+                                         f"opened {_wire_time(self.shift.opened_at)} by {self.shift.opened_by}")
             return "over-midnight"
         return "open"
 
     @property
     def is_open(self) -> bool:
-        return self.shift is not None and self.shift.get("status") == "open"
+        return self.shift is not None and self.shift.status == "open"
 
-    async def open(self, float_cents: int) -> dict[str, Any]:
+    async def open(self, float_cents: int) -> ShiftOut:
         body = {"client_shift_id": f"sh-{uuid.uuid4().hex}", "float_cents": float_cents}
         held = self._keys.get(KIND_OPEN)
         if held is not None and held[2]["float_cents"] == float_cents:
             body = held[2]
         token = self._token()
-        self.shift = await self._call(KIND_OPEN, body, lambda key: self.api.open_shift(
+        opened = await self._call(KIND_OPEN, body, lambda key: self.api.open_shift(
             body, idempotency_key=key, operator_session=token))
+        self.shift = opened
         self.over_midnight = False
-        await self.journal.log_event(TRACK, "OPENED", note=f"{self.shift['shift_id']} by {self.operator()}, "
+        await self.journal.log_event(TRACK, "OPENED", note=f"{opened.shift_id} by {self.operator()}, "
                                      f"float {float_cents}")
         self.count.reset()
-        return self.shift
+        return opened
 
     # -- closing -----------------------------------------------------------------------------
     async def expected(self) -> int:
@@ -235,7 +234,7 @@ class ShiftDesk:
         await self.check()
         if self.shift is None:
             raise ShiftError("shift-not-found")
-        self.expected_cents = int(self.shift["expected_cash_cents"])
+        self.expected_cents = self.shift.expected_cash_cents
         return self.expected_cents
 
     @property
@@ -244,13 +243,13 @@ class ShiftDesk:
             return None
         return self.count.total_cents - self.expected_cents
 
-    async def close(self, reason: str = "", *, lang: str = "lv") -> dict[str, Any]:
+    async def close(self, reason: str = "", *, lang: str = "lv") -> ShiftOut:
         """Close with the counted cash; prints the Z report. A difference needs a reason."""
         if self.shift is None:
             raise ShiftError("shift-not-found")
         if self.difference_cents and not reason.strip():
             raise ShiftError("reason-required")
-        shift_id = str(self.shift["shift_id"])
+        shift_id = self.shift.shift_id
         body = {"counted": self.count.as_request(), "difference_reason": reason.strip()}
         token = self._token()
         closed = await self._call(KIND_CLOSE, body, lambda key: self.api.close_shift(
@@ -258,8 +257,8 @@ class ShiftDesk:
         self.shift = closed
         await self.prepare_papers()
         await self.journal.log_event(TRACK, "CLOSED", note=(
-            f"{shift_id} by {self.operator()}: expected {closed['expected_cash_cents']}, counted "
-            f"{closed['counted_cash_cents']}, difference {closed['difference_cents']}"))
+            f"{shift_id} by {self.operator()}: expected {closed.expected_cash_cents}, counted "
+            f"{closed.counted_cash_cents}, difference {closed.difference_cents}"))
         await self._print(self.z_report(closed), f"z-{shift_id}", "z-report", lang)
         return closed
 
@@ -269,20 +268,20 @@ class ShiftDesk:
         numbers = [e.receipt_no for e in sorted(entries, key=lambda e: e.created_at) if e.receipt_no]
         return (numbers[0], numbers[-1]) if numbers else ("", "")
 
-    def z_report(self, closed: dict[str, Any]) -> ShiftReport:
-        card, cash = closed["card_payments"], closed["cash_payments"]
+    def z_report(self, closed: ShiftOut) -> ShiftReport:
+        card, cash = closed.card_payments, closed.cash_payments
         return ShiftReport(
-            self.header, shift_no=str(closed["shift_id"]), opened_at=_ts(closed["opened_at"]) or self.clock.now(),
-            closed_at=_ts(closed.get("closed_at")) or self.clock.now(), operator=str(closed.get("closed_by") or ""),
-            card_count=int(card["count"]), card_total_cents=int(card["cents"]), cash_count=int(cash["count"]),
-            cash_total_cents=int(cash["cents"]), refund_count=int(closed.get("refunds", {}).get("count", 0)),
-            refund_total_cents=int(closed.get("refunds", {}).get("cents", 0)),
-            expected_cash_cents=int(closed["expected_cash_cents"]),
-            counted_cash_cents=int(closed["counted_cash_cents"]), first_receipt=self._range[0],
-            last_receipt=self._range[1], demo=self.demo, float_cents=int(closed.get("float_cents", 0)),
-            handovers_cents=int(closed.get("handovers_cents", 0)),
-            difference_reason=str(closed.get("difference_reason") or ""),
-            denominations=tuple((int(c["value_cents"]), int(c["count"])) for c in closed.get("counted", [])))
+            self.header, shift_no=closed.shift_id, opened_at=closed.opened_at,
+            closed_at=closed.closed_at or self.clock.now(), operator=closed.closed_by or "",
+            card_count=card.count, card_total_cents=card.cents, cash_count=cash.count,
+            cash_total_cents=cash.cents, refund_count=closed.refunds.count,
+            refund_total_cents=closed.refunds.cents,
+            expected_cash_cents=closed.expected_cash_cents,
+            counted_cash_cents=closed.counted_cash_cents or 0, first_receipt=self._range[0],
+            last_receipt=self._range[1], demo=self.demo, float_cents=closed.float_cents,
+            handovers_cents=closed.handovers_cents,
+            difference_reason=closed.difference_reason or "",
+            denominations=tuple((c.value_cents, c.count) for c in closed.counted))
 
     async def _print(self, doc: Any, job_id: str, kind: str, lang: str) -> None:
         from printer.devices import PrintError
@@ -295,12 +294,12 @@ class ShiftDesk:
 
     async def prepare_papers(self) -> None:
         """The receipt numbers of the shift, for the Z report and the handover slip."""
-        opened = _ts(self.shift.get("opened_at")) if self.shift else None
+        opened = self.shift.opened_at if self.shift else None
         self._range = await self._receipt_range(opened) if opened else ("", "")
 
     # -- handing the cash over -----------------------------------------------------------------
     async def hand_over(self, *, collector: str, bag_no: str, seal_no: str = "", lang: str = "lv",
-                        amount_cents: int | None = None) -> dict[str, Any]:
+                        amount_cents: int | None = None) -> HandoverOut:
         """Record the cash given to the collector and print the slip in two copies."""
         if self.shift is None:
             raise ShiftError("shift-not-found")
@@ -308,7 +307,7 @@ class ShiftDesk:
         if amount <= 0:
             raise ShiftError("nothing-to-hand-over")
         now = self.clock.now()
-        body = {"client_handover_id": f"ho-{uuid.uuid4().hex}", "shift_id": self.shift["shift_id"],
+        body = {"client_handover_id": f"ho-{uuid.uuid4().hex}", "shift_id": self.shift.shift_id,
                 "amount_cents": amount, "bag_no": bag_no, "seal_no": seal_no, "receipt_from": self._range[0],
                 "receipt_to": self._range[1], "collector_name": collector,
                 "handed_at": now.isoformat().replace("+00:00", "Z")}
@@ -317,25 +316,26 @@ class ShiftDesk:
                 == {k: v for k, v in body.items() if k not in ("client_handover_id", "handed_at")}:
             body = held[2]
         token = self._token()
-        self.handover = await self._call(KIND_HANDOVER, body, lambda key: self.api.record_cash_handover(
+        handover = await self._call(KIND_HANDOVER, body, lambda key: self.api.record_cash_handover(
             body, idempotency_key=key, operator_session=token))
+        self.handover = handover
         await self.journal.log_event(TRACK, "HANDED_OVER", note=(
-            f"{self.handover['handover_id']} by {self.operator()} to {collector}: {amount}, bag {bag_no}"))
-        await self._print(self.handover_slip(self.handover), f"ho-{self.handover['handover_id']}", "handover", lang)
-        return self.handover
+            f"{handover.handover_id} by {self.operator()} to {collector}: {amount}, bag {bag_no}"))
+        await self._print(self.handover_slip(handover), f"ho-{handover.handover_id}", "handover", lang)
+        return handover
 
-    def handover_slip(self, h: dict[str, Any]) -> CashHandover:
-        shift = self.shift or {}
+    def handover_slip(self, h: HandoverOut) -> CashHandover:
+        shift = self.shift
         return CashHandover(
-            self.header, handover_no=str(h["handover_id"]), handed_at=_ts(h["handed_at"]) or self.clock.now(),
-            cashier=str(h["handed_by"]), collector=str(h["collector_name"]),
-            period_from=_ts(shift.get("opened_at")) or self.clock.now(),
-            period_to=_ts(shift.get("closed_at")) or self.clock.now(),
-            expected_cents=int(shift.get("expected_cash_cents") or h["amount_cents"]),
-            counted_cents=int(h["amount_cents"]), denominations=self.count.pairs(),
-            first_receipt=str(h.get("receipt_from") or ""), last_receipt=str(h.get("receipt_to") or ""),
-            bag_no=str(h["bag_no"]), seal_no=str(h.get("seal_no") or ""),
-            note=str(shift.get("difference_reason") or ""), demo=self.demo)
+            self.header, handover_no=h.handover_id, handed_at=h.handed_at,
+            cashier=h.handed_by, collector=h.collector_name,
+            period_from=shift.opened_at if shift else self.clock.now(),
+            period_to=(shift.closed_at if shift else None) or self.clock.now(),
+            expected_cents=(shift.expected_cash_cents if shift else 0) or h.amount_cents,
+            counted_cents=h.amount_cents, denominations=self.count.pairs(),
+            first_receipt=h.receipt_from, last_receipt=h.receipt_to,
+            bag_no=h.bag_no, seal_no=h.seal_no,
+            note=(shift.difference_reason if shift else None) or "", demo=self.demo)
 
     def forget(self) -> None:
         """After the papers are out: the next operator starts from the gateway's state."""
@@ -372,3 +372,8 @@ async def _check_quietly(desk_shift: ShiftDesk) -> None:
         await desk_shift.check()
     except ShiftError as exc:
         log.info("shift check at sign-in failed: %s", exc.code)
+
+
+def _wire_time(at: datetime) -> str:
+    """A time as the gateway wrote it (RFC 3339, UTC with `Z`), for the journal's notes."""
+    return at.isoformat().replace("+00:00", "Z")

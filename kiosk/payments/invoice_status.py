@@ -1,7 +1,7 @@
 """What an invoice's paper would say about its instalments today (plain Python, no Kivy).
 
 The gateway sends each instalment with what of it is paid; an instalment whose due date has passed
-and that is not fully paid is overdue, and the list marks it (issue 13; docs/architecture.md,
+and that is not fully paid is overdue, and the list marks it (docs/architecture.md,
 "Screens": no rules in screens).
 """
 

@@ -58,7 +58,7 @@ class FindResult:
 
     code: str
     added: InvoiceView | None = None
-    # The invoice found already paid: its last payment says when and where (issue 13).
+    # The invoice found already paid: its last payment says when and where.
     paid: InvoiceView | None = None
 
     @property
@@ -107,7 +107,7 @@ class PaymentVisit:
 def payers_to_check(cart: Cart) -> list[str]:
     """The payers (masked, as the paper shows them) when the list holds invoices of more than one,
     else []: the confirm screen asks the resident to check them, so a list left over from someone
-    else is noticed before it is paid (issue 16; docs/architecture.md, "Screens"). Compared by the
+    else is noticed before it is paid (docs/architecture.md, "Screens"). Compared by the
     masked name, the only payer field the gateway gives: two payers whose masks coincide count as
     one."""
     names = cart.payer_names
@@ -175,7 +175,7 @@ async def find_scanned(gateway: Any, pv: PaymentVisit, text: str) -> FindResult:
 
 def paid_note(invoice: InvoiceView | None, lang: str) -> str:
     """When and where an invoice found already paid was paid, with the receipt's number, so the
-    resident learns more than "already paid" (issue 13); "" when that is not known (paid by bank
+    resident learns more than "already paid"; "" when that is not known (paid by bank
     transfer)."""
     last = invoice.last_payment if invoice is not None else None
     if last is None:

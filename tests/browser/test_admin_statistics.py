@@ -25,13 +25,13 @@ from browser_helpers import make_driver
 from gw_helpers import MovableClock, ServerThread
 
 from common.desk_counters import COLUMNS
+from common.schema import ServiceEventIn
 from gateway import admin
 from gateway.app import create_app
 from gateway.db import session_factory
 from gateway.models import PaymentRow
 from gateway.services import admin_auth, operators, service_events
 from gateway.services.desk_actor import Actor
-from gateway.services.service_events import ServiceEventIn
 
 YEAR = 2030
 RIGA = ZoneInfo("Europe/Riga")

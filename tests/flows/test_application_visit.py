@@ -14,6 +14,7 @@ import pytest
 
 from common.forms.schema import SubmissionProblem
 from common.i18n import gettext
+from common.schema import FormDocument, ServiceEntry
 from kiosk.applications.paper import ack_document, job_id_for
 from kiosk.applications.service import Acknowledgement, SubmissionRejected
 from kiosk.applications.visit import (
@@ -107,19 +108,19 @@ def test_catalogue_from_the_gateway_grouped_in_order_with_the_identity_note(back
 
 
 class _DownForms:
-    async def list_services(self) -> list[dict[str, Any]]:
+    async def list_services(self) -> list[ServiceEntry]:
         raise GatewayError("gateway-unreachable")
 
-    async def get_form(self, service_code: str) -> dict[str, Any]:
+    async def get_form(self, service_code: str) -> FormDocument:
         raise GatewayError("gateway-unreachable")
 
 
 class _BrokenForms:
-    async def list_services(self) -> list[dict[str, Any]]:
+    async def list_services(self) -> list[ServiceEntry]:
         return []
 
-    async def get_form(self, service_code: str) -> dict[str, Any]:
-        return {"definition": {"service_code": service_code}}
+    async def get_form(self, service_code: str) -> FormDocument:
+        return FormDocument(definition={"service_code": service_code}, json_schema={})
 
 
 def test_unreachable_gateway_leaves_no_list_and_no_form(backend_factory) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from common.schema import ApplicationReceipt
 from kiosk.applications.forms_client import FormsApiClient
 from kiosk.gateway_client import GatewayError, GatewayInvalid, GatewayRefused, GatewayRetryable
 
@@ -39,12 +40,14 @@ class Script:
         return answer
 
 
-RECEIPT = httpx.Response(201, json={"application_id": "a1", "registration_no": "KAC-2026-000001",
-                                    "status": "received"})
+RECEIPT = httpx.Response(201, json={"application_id": "a1", "client_application_id": "app-1",
+                                    "registration_no": "KAC-2026-000001", "status": "received",
+                                    "service_code": "x", "department": "social",
+                                    "received_at": "2026-03-02T10:00:00Z"})
 
 
-def _submit(script: Script, sleeps: Sleeps, **kw: Any) -> dict[str, Any]:
-    async def go() -> dict[str, Any]:
+def _submit(script: Script, sleeps: Sleeps, **kw: Any) -> ApplicationReceipt:
+    async def go() -> ApplicationReceipt:
         api = FormsApiClient("http://gw", "t", transport=httpx.MockTransport(script.handle), sleep=sleeps, **kw)
         async with api:
             return await api.submit_application({"service_code": "x"}, idempotency_key="app-1")
@@ -56,7 +59,7 @@ def test_retry_after_is_honoured() -> None:
     script = Script(httpx.Response(503, json=_problem(503, "backend-unavailable", True),
                                    headers={"Retry-After": "3"}), RECEIPT)
     sleeps = Sleeps()
-    assert _submit(script, sleeps)["registration_no"] == "KAC-2026-000001"
+    assert _submit(script, sleeps).registration_no == "KAC-2026-000001"
     assert sleeps.calls == [3.0]  # the gateway's 3 s, not the 0.5 s back-off
     assert script.keys == ['"app-1"', '"app-1"']
 
@@ -80,7 +83,7 @@ def test_retries_are_bounded() -> None:
 def test_in_flight_is_retried_with_the_same_key() -> None:
     script = Script(httpx.Response(409, json=_problem(409, "idempotency-in-flight", True)), RECEIPT)
     sleeps = Sleeps()
-    assert _submit(script, sleeps, retries=1)["status"] == "received"
+    assert _submit(script, sleeps, retries=1).status == "received"
     assert script.keys == ['"app-1"', '"app-1"']
 
 

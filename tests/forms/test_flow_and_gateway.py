@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from common.forms.definition import FormDefinition
+from common.schema import ApplicationReceipt
 from gateway.cli import configure_applications as configure_applications_cli
 from gateway.models import ApplicationRow
 from gateway.services.applications import export_to_string
@@ -169,7 +170,7 @@ def test_gateway_down_then_back_arrives_exactly_once(tmp_path: Path, gateway: di
     rows = _rows(gateway)
     assert len(rows) == 1 and rows[0].client_application_id == ack.application_id
     assert not journal.outbox_pending()
-    assert svc.receipts[ack.application_id]["registration_no"] == rows[0].registration_no
+    assert svc.receipts[ack.application_id].registration_no == rows[0].registration_no
 
 
 def test_identity_form_waits_for_the_librarian(tmp_path: Path, gateway: dict[str, Any],
@@ -204,7 +205,7 @@ def test_identity_form_waits_for_the_librarian(tmp_path: Path, gateway: dict[str
     assert not _rows(gateway)  # a flush does not send held applications
     send = _operator_send(gateway, "bibl-anna")
     receipt = asyncio.run(svc.confirm_identity(ack.application_id, "bibl-anna", send=send))
-    assert receipt is not None and receipt["status"] == "received"
+    assert receipt is not None and receipt.status == "received"
     rows = _rows(gateway)
     assert len(rows) == 1 and rows[0].confirmed_by == "bibl-anna"
     assert rows[0].identity_assurance == "librarian_checked_id" and rows[0].subject_hmac
@@ -235,14 +236,14 @@ def _operator_send(gw: dict[str, Any], name: str) -> Any:
     with session_factory(gw["engine"]).begin() as s:
         pin = add_operator(s, name, "zoseni", gw["clock"].now())
 
-    async def send(body: dict[str, Any], key: str) -> dict[str, Any]:
+    async def send(body: dict[str, Any], key: str) -> ApplicationReceipt:
         async with _client(gw) as c:
             r = await c.post("/api/v1/operator-sessions", json={"operator": name, "pin": pin})
             assert r.status_code == 201, r.text
             r = await c.post("/api/v1/applications", json=body, headers={
                 "Idempotency-Key": key, "X-Operator-Session": r.json()["session"]})
             assert r.status_code in (200, 201), r.text
-            return dict(r.json())
+            return ApplicationReceipt.model_validate(r.json())
     return send
 
 
@@ -326,8 +327,8 @@ def test_api_confirmation_and_export(gateway: dict[str, Any]) -> None:
             assert receipt["status"] == "received" and receipt["registration_no"] == reg
             api = FormsApiClient("http://gw", gateway["token"],
                                  transport=httpx.ASGITransport(app=gateway["app"]))
-            assert (await api.list_services())[0]["service_code"] == "building-intent"
-            assert (await api.get_form("heating-allowance"))["definition"]["version"] == 1
+            assert (await api.list_services())[0].service_code == "building-intent"
+            assert (await api.get_form("heating-allowance")).definition["version"] == 1
             from kiosk.gateway_client import GatewayError
             with pytest.raises(GatewayError) as exc:
                 await api.submit_application({"bad": 1}, idempotency_key="z")

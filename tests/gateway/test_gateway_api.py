@@ -44,7 +44,7 @@ def test_health_needs_no_auth_and_openapi_documents_contract(gw: Gateway) -> Non
     assert "/api/v1/payments/status" not in paths
     # No personal identifiers in any URL: the only path parameters are a form's public code,
     # a receipt QR's signed payload (receipt number, kiosk, time, amount; no personal data) and the
-    # desk's random ids of a counter tap and a shift (issue 12's contract paths).
+    # desk's random ids of a counter tap and a shift (docs/architecture.md, "API rules").
     assert sorted(p for p in paths if "{" in p) == [
         "/api/v1/service-events/{client_event_id}", "/api/v1/services/{code}/form",
         "/api/v1/shifts/{shift_id}/close", "/r/{payload}"]

@@ -1,4 +1,4 @@
-"""Issue 15, findings 3, 4 and 6: bad input is a 4xx problem, never a 500; bodies are bounded and
+"""Bad input is a 4xx problem, never a 500; bodies are bounded and
 the token is checked before the body is read; types are strict.
 
 Everything runs against the real uvicorn gateway on loopback, on SQLite and PostgreSQL; raw bytes

@@ -1,4 +1,4 @@
-"""Issue 15, findings 5 and 7: CSV cells cannot carry formulas; revoked kiosks are refused; the
+"""CSV cells cannot carry formulas; revoked kiosks are refused; the
 SQLite file is private; the API docs are off in production; the receipt page is locked down; a
 kiosk key cannot pass for the server's countersignature.
 

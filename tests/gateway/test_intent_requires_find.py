@@ -1,4 +1,4 @@
-"""Issue 15, finding 1: a payment intent by `invoice_id` must not bypass the check value.
+"""A payment intent by `invoice_id` must not bypass the check value.
 
 Ids look like `inv-<notice>`; before the fix any kiosk token could reserve any invoice by id, learn
 whether it exists, whether it is paid and its balance, and hold it for an hour. Now an intent may

@@ -1,4 +1,4 @@
-"""Issue 11, the gateway side: operators, their sessions, lookup by person, cash, identity, reversal.
+"""The desk's gateway side: operators, their sessions, lookup by person, cash, identity, reversal.
 
 Against the real uvicorn gateway on SQLite and PostgreSQL (`gw`); the kiosk's client against it and
 against the embedded demo gateway; the `kiosk gateway operator` commands in a real process.

@@ -26,6 +26,7 @@ import pytest
 from gw_helpers import MovableClock, ServerThread, create_pg_database, pg_admin_url
 
 from common.desk_counters import COLUMNS, CONSULTATION_CATEGORIES
+from common.schema import ServiceEventIn
 from gateway import admin
 from gateway.app import create_app
 from gateway.db import session_factory
@@ -33,7 +34,6 @@ from gateway.demo_data import LOCATIONS
 from gateway.models import ApplicationRow, PaymentRow
 from gateway.services import admin_auth, service_events
 from gateway.services.desk_actor import Actor
-from gateway.services.service_events import ServiceEventIn
 from gateway.services.statistics import statistics
 
 YEAR = 2030

@@ -19,7 +19,7 @@ from gw_helpers import Gateway
 from test_gateway_api import is_problem, key
 from test_operators import _applications_key, new_operator, session_of  # noqa: F401 (fixture)
 
-from common.operator_schema import POSTING_PROOF_HEADER
+from common.schema import POSTING_PROOF_HEADER
 from gateway.db import session_factory
 from gateway.models import Invoice, Operator, PaymentOperator, PaymentRow
 from gateway.services.operators import OperatorPolicy, reset_pin

@@ -61,8 +61,7 @@ def test_a_control_character_in_a_reconciliation_is_422(gw: Gateway) -> None:
 
 
 def test_the_document_says_the_rule() -> None:
-    from common.schema import PaymentRequest
-    from common.schema_types import IDENTIFIER_PATTERN
+    from common.schema import IDENTIFIER_PATTERN, PaymentRequest
 
     props = PaymentRequest.model_json_schema()["properties"]
     assert props["receipt_no"]["anyOf"][0]["pattern"] == IDENTIFIER_PATTERN

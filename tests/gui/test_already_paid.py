@@ -1,4 +1,4 @@
-"""An invoice found already paid (issue 13, point 5): the find screen says when and where it was
+"""An invoice found already paid: the find screen says when and where it was
 paid and its receipt's number, and offers that receipt again (DUBLIKĀTS) when this kiosk printed
 it. Paid by real taps first, then looked up again by real taps."""
 

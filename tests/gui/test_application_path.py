@@ -202,7 +202,7 @@ def test_firewood_application_by_taps_arrives_with_exactly_the_answers(gui):
         next_(gui)
 
         at_field(gui, "household_size")
-        assert "5" in s.progress_text and s.progress > 0  # the fifth page (issue 13, point 11)
+        assert "5" in s.progress_text and s.progress > 0  # the fifth page
         type_on_numpad(gui, s.numpad, "0")
         next_(gui)
         at_field(gui, "household_size")
@@ -295,7 +295,7 @@ def test_firewood_application_by_taps_arrives_with_exactly_the_answers(gui):
         [item] = [i for i in await desk.review.items() if i.kind is Kind.IDENTITY]
         assert await desk.resolve(item, "confirm-identity") == "identity-confirmed"
         receipt = backend.applications.receipts[ack.application_id]
-        assert receipt["registration_no"].startswith("KAC-")
+        assert receipt.registration_no.startswith("KAC-")
         rows = stored(gui, ack.application_id)
         assert len(rows) == 1
         row, answers = rows[0]

@@ -73,7 +73,7 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         today = backend.clock.now().astimezone(RIGA).date().isoformat()
         stats = await backend.gateway.statistics(date_from=today, date_to=today, group="day",
                                                  operator_session=token)
-        before = {**stats["rows"][0]["counts"], **stats["rows"][0]["payments"]}
+        before = {**stats.rows[0].counts, **stats.rows[0].payments.model_dump()}
 
         # -- open the shift from the desk's home --------------------------------------------
         gui.go("desk_home")
@@ -88,7 +88,7 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         gui.tap(screen.ids.open_shift)
         await until(gui, lambda: screen.phase == "open" or screen.notice, what="shift opened")
         assert screen.phase == "open", screen.notice
-        shift_id = shift_of(backend).shift["shift_id"]
+        shift_id = shift_of(backend).shift.shift_id
 
         # -- two cash payments at the desk (kiosk.payments.cash, as the cash screen takes them) --
         paid = 0
@@ -144,9 +144,9 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         gui.tap(screen.ids.close_shift)
         await until(gui, lambda: screen.phase == "closed", what="shift closed", timeout=30)
         closed = shift_of(backend).shift
-        assert (closed["expected_cash_cents"], closed["counted_cash_cents"], closed["difference_cents"]) == (
+        assert (closed.expected_cash_cents, closed.counted_cash_cents, closed.difference_cents) == (
             5000 + paid, counted, -50)
-        assert closed["difference_reason"] == "Izdots nepareizs atlikums"
+        assert closed.difference_reason == "Izdots nepareizs atlikums"
         z = printed(backend, f"z-{shift_id}")
         assert "MAIŅAS PĀRSKATS (Z)" in z
         assert any(t.startswith("Starpība") and t.endswith("-0,50 €") for t in z), z
@@ -162,9 +162,9 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         gui.tap(screen.ids.hand_over)
         await until(gui, lambda: screen.phase == "done", what="handed over", timeout=30)
         handover = shift_of(backend).handover
-        assert (handover["amount_cents"], handover["bag_no"], handover["collector_name"], handover["shift_id"]) == (
+        assert (handover.amount_cents, handover.bag_no, handover.collector_name, handover.shift_id) == (
             counted, "457", "Jānis Bērziņš", shift_id)
-        slip = printed(backend, f"ho-{handover['handover_id']}")
+        slip = printed(backend, f"ho-{handover.handover_id}")
         assert slip.count("SKAIDRĀS NAUDAS NODOŠANA") == 2
         assert "1. eksemplārs no 2: paliek bibliotēkā" in slip and "2. eksemplārs no 2: inkasatoram" in slip
         assert sum(1 for t in slip if t.startswith("Paraksts: ___")) == 4  # two per copy
@@ -174,7 +174,7 @@ def test_a_shift_with_cash_counters_and_papers(gui: Any) -> None:
         # -- the gateway's statistics of the day: exactly what was done ------------------------
         stats = await backend.gateway.statistics(date_from=today, date_to=today, group="day",
                                                  operator_session=desk.session.token())
-        after = {**stats["rows"][0]["counts"], **stats["rows"][0]["payments"]}
+        after = {**stats.rows[0].counts, **stats.rows[0].payments.model_dump()}
         diff = {k: after[k] - before[k] for k in after}
         expected = {**dict.fromkeys(COLUMNS, 0), **dict(TAPS), "payments": 2,
                     "consultations": 3, "card_count": 0, "card_cents": 0, "cash_count": 2, "cash_cents": paid}

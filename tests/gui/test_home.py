@@ -104,7 +104,7 @@ def test_ask_the_librarian_shows_location_and_chimes(gui, monkeypatch):
     gui.tap(home.choices["librarian"])
     assert gui.shell.manager.current == "librarian"
     lib = gui.screen("librarian")
-    # The library's name residents know, not the location code (issue 13).
+    # The library's name residents know, not the location code.
     assert gui.services.config.kiosk.location_name in lib.ids.where.text
     assert "Zoseni" not in lib.ids.where.text
     assert chimes == [1]

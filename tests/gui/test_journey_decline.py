@@ -1,4 +1,4 @@
-"""Issue 13, journey 2 and point 6: a declined card never strands the resident.
+"""A declined card never strands the resident.
 
 Walked on the real screens with the simulated terminal's cent scenarios (,91 declines): after the
 decline, Back and "Back to the list" lead to the list, "Try again" leads to Confirm and Back from

@@ -1,4 +1,4 @@
-"""Issue 13, journey 3 and point 10: a Russian-speaking resident applies for the firewood
+"""A Russian-speaking resident applies for the firewood
 (heating) allowance on the real screens and gets two slips.
 
 Typed by taps on the on-screen keyboards and keypad, in a Russian visit (the Latvian name and

@@ -1,4 +1,4 @@
-"""Issue 13, journey 1 and point 9: a resident pays two invoices by scanning their EPC QR codes
+"""A resident pays two invoices by scanning their EPC QR codes
 with a keyboard-wedge scanner, and the paper receipt stands as proof on its own.
 
 Walked on the real screens with the embedded gateway, the simulated terminal and the preview

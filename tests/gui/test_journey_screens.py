@@ -1,4 +1,4 @@
-"""Issue 13, points 3, 4, 6, 7 and 8 on the real screens: the keypad types where the next digit
+"""On the real screens, the keypad types where the next digit
 belongs, one word for the check value, a hint that is not digits, errors that clear and never
 cover a field, the paper's picture; Back and Start over on every screen of the path and the
 language everywhere; a pay screen that says it is still waiting and how long; the countdown."""

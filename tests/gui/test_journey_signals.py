@@ -1,4 +1,4 @@
-"""Issue 13, point 14: with lock-down on, SIGTERM (systemd) and SIGINT (an administrator's Ctrl+C)
+"""With lock-down on, SIGTERM (systemd) and SIGINT (an administrator's Ctrl+C)
 stop the kiosk cleanly: it says STOPPING to systemd, exits 0 and leaves the journal closed
 (its write-ahead log checkpointed away); Escape and the window's close stay refused.
 

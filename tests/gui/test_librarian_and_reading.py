@@ -1,4 +1,4 @@
-"""Ask the librarian and Read aloud by real taps (issue 13, point 13): the screen says a sound
+"""Ask the librarian and Read aloud by real taps: the screen says a sound
 called the librarian only when the chime played, names the library rather than its location code,
 and "Read aloud" shows that it is reading (and stops it) while a text is being said."""
 

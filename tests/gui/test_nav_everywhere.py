@@ -1,5 +1,5 @@
 """Every resident screen of the gallery, in each of its states, has Back (where there is a previous
-step), "Start over" and the language switch (issue 13, point 6): the payment screens and the
+step), "Start over" and the language switch: the payment screens and the
 application wizard alike. A language is switched by a real tap from the wizard's own screens."""
 
 from __future__ import annotations

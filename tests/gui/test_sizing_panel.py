@@ -1,4 +1,4 @@
-"""Issue 13, point 1: text and targets sized from the panel's physical size.
+"""Text and targets sized from the panel's physical size.
 
 On the example config's panel (476 mm wide, 1920 px: 4.03 px/mm), full screen at 1920x1080 and in
 a 1280x800 window, with normal and larger text, every text a resident reads has capitals at least
@@ -94,7 +94,7 @@ def probe(cfg_path: Path, shots: Path) -> dict:  # pragma: no cover - runs in th
     window = EventLoop.window
     try:
         from screens.gallery import gallery_config
-    except ImportError:  # a tree from before issue 13: the demo's services at this panel
+    except ImportError:  # a tree without the gallery's config: the demo's services at this panel
         cfg = cfg.model_copy(update={"kiosk": cfg.kiosk.model_copy(
             update={"data_dir": str(shots / "data")}), "demo": True})
     else:

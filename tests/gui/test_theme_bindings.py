@@ -1,4 +1,4 @@
-"""Issue 16, point 2: rows built and removed while the theme flips must not be called once dead.
+"""Rows built and removed while the theme flips must not be called once dead.
 
 A row removed from a screen is freed only at the next garbage collection; until then its kv rules
 stay bound to the global theme (and translator). If the automatic collector fires inside such a

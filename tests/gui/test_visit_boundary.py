@@ -1,4 +1,4 @@
-"""Issue 16, point 1: Home is the visit boundary, on the real screens with the real demo backend.
+"""Home is the visit boundary, on the real screens with the real demo backend.
 
 Reaching Home by Back, a language change on Home, Done and the idle reset end the visit: the list,
 the typed digits and a half-filled form are gone, so one resident's invoices can never be paid in

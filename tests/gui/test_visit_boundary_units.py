@@ -1,4 +1,4 @@
-"""Issue 16, point 1 without a window: the visit boundary's rules in kiosk/visit.py and
+"""Without a window, the visit boundary's rules in kiosk/visit.py and
 kiosk/payments/visit.py (docs/architecture.md, "Screens")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 13, point 2: the invoice's EPC QR scans, whatever a keyboard-wedge scanner types between
+"""The invoice's EPC QR scans, whatever a keyboard-wedge scanner types between
 its lines (CR, LF, CRLF, Tab or nothing) and after the code.
 
 The key streams are what Kivy's SDL2 window delivers for a scanner emulating a US keyboard: a

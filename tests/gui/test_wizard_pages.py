@@ -1,4 +1,4 @@
-"""The application wizard's pages by real taps (issue 13, point 11): the page counter moves on
+"""The application wizard's pages by real taps: the page counter moves on
 every page and its total never grows, one-of-several looks unlike any-of-several and says so, the
 examples in the help can be typed on the keypad shown, and the keypad stays put when a message
 appears under the answer."""

@@ -1,4 +1,4 @@
-"""Issue 13, point 10: a form that waits for the librarian's ID check prints two slips, read back
+"""A form that waits for the librarian's ID check prints two slips, read back
 from the real ESC/POS bytes.
 
 The copy to sign is the application to the municipality: every answer (income too) with its

@@ -53,7 +53,7 @@ def test_sign_and_verify_roundtrip(tmp_path: Path) -> None:
     assert len(s.payload.split("~")) == 11 and len(s.url) < 220
     rec = verify(s.url, keys)
     assert (rec.receipt_no, rec.total_cents, rec.method, rec.demo) == ("cesis-k1.1-7", 6193, "C", False)
-    assert rec.short_code == s.short_code and len(s.short_code) == 12  # 4-3-3, issue 13
+    assert rec.short_code == s.short_code and len(s.short_code) == 12  # 4-3-3: XXXX-XXX-XXX
     # Every single changed character of the signed part is caught.
     for i in range(len("KV1~"), len(s.payload)):
         if s.payload[i] == "~":

@@ -1,4 +1,4 @@
-"""Issue 16, point 3: the spool no longer grows forever.
+"""The spool no longer grows forever.
 
 Printed jobs are kept for `[printer] spool_retention_days`, receipt previews only for the visit
 that printed them; pending jobs and the signature chain (the proof, with the journal) are never

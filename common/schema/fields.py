@@ -1,6 +1,5 @@
-"""Field types the API models share (docs/architecture.md, "API rules"): times and identifiers.
-
-`common.schema` re-exports them, so `from common.schema import UtcDatetime` keeps working.
+"""Field types the API models share (docs/architecture.md, "API rules"): times, identifiers, masked
+text, client ids and amounts.
 """
 
 from __future__ import annotations
@@ -9,7 +8,15 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    StrictInt,
+    WithJsonSchema,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -82,3 +89,9 @@ Identifier = Annotated[str, AfterValidator(_identifier), _IdentifierDoc()]
 # and shown with every run shaped like a personal code masked, however it was typed
 # (docs/architecture.md, "Personal data and identifiers").
 MaskedText = Annotated[str, AfterValidator(mask_codes)]
+
+# A client's own id for a request it may send again (a payment's `client_txn_id`, a counter tap's
+# `client_event_id`, a shift's or handover's id): the key of its replay.
+ClientTxnId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+# Strict: a JSON integer only; "100", true and 10.0 are refused (docs/architecture.md, "API rules").
+Cents = Annotated[StrictInt, Field(gt=0, le=99_999_999_999)]
