@@ -11,6 +11,7 @@ from common.i18n import N_, gettext
 from common.service_names import service_name
 from kiosk.visit_payment import payers_to_check, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
+from screens.card_terminal import CardTerminalPicture  # noqa: F401  (used by confirm.kv)
 from screens.payment_common import PathScreenMixin, demo_cart, eur
 from screens.widgets import TR
 

@@ -125,11 +125,17 @@ class KToggle(KButton):
     single = BooleanProperty(False)
 
 
-def load_kv() -> None:
-    """Load widgets.kv once (kv rules must not be loaded twice)."""
-    path = str(Path(__file__).with_suffix(".kv"))
+def load_kv_beside(module_file: str) -> None:
+    """Load the .kv file beside a widget's module once (kv rules must not be loaded twice): each
+    shared widget's rules sit beside it, loaded when its module is imported."""
+    path = str(Path(module_file).with_suffix(".kv"))
     if path not in Builder.files:
         Builder.load_file(path)
+
+
+def load_kv() -> None:
+    """Load widgets.kv once."""
+    load_kv_beside(__file__)
 
 
 load_kv()
