@@ -116,6 +116,10 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
                 s.notify(code)
             return prepare
 
-        return [GalleryState("", cart), GalleryState("checking", lambda s: (cart(s), setattr(s, "checking", True))),
+        def checking(s: ConfirmScreen) -> None:
+            cart(s)
+            s.checking = True
+
+        return [GalleryState("", cart), GalleryState("checking", checking),
                 GalleryState("printer-not-ready", refused("printer-unavailable")),
                 GalleryState("gateway-down", refused("gateway-unavailable"))]

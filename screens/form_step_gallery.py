@@ -52,7 +52,8 @@ def _demo(screen: FormStepScreen, service_code: str, code: str, *, typed: str = 
     if layout:
         screen.keyboard.layout = layout
     for ch in typed:  # as the keys would type it (and clear the message)
-        screen.answer.dispatch("on_key", ch)
+        if screen.answer is not None:
+            screen.answer.dispatch("on_key", ch)
     if press_next:
         screen.next()
 

@@ -82,7 +82,7 @@ class _FollowsTheme:
         THEME.bind(palette=self._on_theme_palette)  # a bound method: held weakly by Kivy
 
     def _on_theme_palette(self, _theme: Theme, palette: dict[str, Any]) -> None:
-        self.palette = palette  # type: ignore[attr-defined]
+        self.palette = palette
 
 
 class KLabel(_FollowsTheme, Label):

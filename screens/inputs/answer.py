@@ -7,7 +7,7 @@ it (`shown`); Back keeps their text in the wizard even when it does not pass the
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kivy.properties import NumericProperty, StringProperty
 
@@ -17,8 +17,13 @@ from kiosk.flows.application_wizard import ApplicationWizard
 DISPLAY_TAIL = 160  # characters of a long answer shown in the answer box (the end, where typing is)
 TEXT_LIMIT = 4000  # characters typed into a field that names no maximum
 
+if TYPE_CHECKING:  # every answer is mixed into a Kivy widget (bind, dispatch, ids)
+    from kivy.uix.widget import Widget as _Widget
+else:
+    _Widget = object
 
-class Answer:
+
+class Answer(_Widget):
     """Mixed into a Kivy widget; `mode` is the step screen's mode while it shows (kv binds to it)."""
 
     mode: ClassVar[str] = ""
@@ -45,7 +50,7 @@ class TypedAnswer(Answer):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
-        self.bind(text=self._show)  # type: ignore[attr-defined]  (a Kivy widget's bind)
+        self.bind(text=self._show)
 
     def load(self, field: FieldDef, wizard: ApplicationWizard) -> None:
         kept = wizard.texts.get(field.code)
