@@ -17,7 +17,7 @@ from common.i18n import N_, gettext
 from common.money import format_eur
 from kiosk.desk.messages import message
 from kiosk.desk.shift_close import PHASES, ShiftClose, Work
-from kiosk.flows.shift import DIFFERENCE_REASONS, MESSAGES, ShiftDesk, shift_of
+from kiosk.flows.shift import DIFFERENCE_REASONS, MESSAGES, shift_of
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
 from screens.keyboard import LetterKeyboard  # noqa: F401  (used by desk_shift.kv)
@@ -80,10 +80,6 @@ class DeskShiftScreen(DeskScreen):
         self.closing = ShiftClose(lambda: shift_of(self.services.backend), changed=self._show)
         self.bind(phase=self._arrange, field=self._arrange)
         self._arrange()
-
-    @property
-    def flow(self) -> ShiftDesk:
-        return self.closing.desk
 
     # -- mirroring the core's state --------------------------------------------------------------
     def _show(self) -> None:
