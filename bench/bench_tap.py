@@ -65,7 +65,7 @@ class Bench:
         """Tap `widget`; with `done`, time the release to the first frame where done() holds."""
         from kivy.base import EventLoop
 
-        from screens.app import SyntheticTouch
+        from screens.smoke import SyntheticTouch
 
         # A resident taps once the screen has slid into place (SlideTransition, 0.25 s).
         manager = self.app.shell.manager

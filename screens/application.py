@@ -13,6 +13,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from common.i18n import N_
+from common.schema import ServiceEntry
 from kiosk.applications import application_visit, current_application, message, shipped_forms
 from screens.base import GalleryState, KioskScreen, register_screen
 from screens.widgets import TR, KButton, KLabel
@@ -78,7 +79,7 @@ class ApplicationScreen(KioskScreen):
         self.state = "list"
         self._render()
 
-    def show_catalogue(self, entries: list[dict[str, Any]]) -> None:
+    def show_catalogue(self, entries: list[ServiceEntry]) -> None:
         application_visit(self.services).catalogue = entries
         self.state = "list"
         self._render()
@@ -128,4 +129,5 @@ class ApplicationScreen(KioskScreen):
 
 
 def _demo_catalogue(screen: ApplicationScreen) -> None:
-    screen.show_catalogue([f.catalogue_entry() for _, f in sorted(shipped_forms().items())])
+    screen.show_catalogue([ServiceEntry.model_validate(f.catalogue_entry())
+                           for _, f in sorted(shipped_forms().items())])

@@ -11,6 +11,7 @@ from common.i18n import N_, gettext
 from common.service_names import service_name
 from kiosk.payments import payers_to_check, payment_visit
 from screens.base import GalleryState, KioskScreen, register_screen
+from screens.card_terminal import CardTerminalPicture  # noqa: F401  (used by confirm.kv)
 from screens.payment_common import PathScreenMixin, demo_cart, eur
 from screens.widgets import TR
 
@@ -115,6 +116,10 @@ class ConfirmScreen(PathScreenMixin, KioskScreen):
                 s.notify(code)
             return prepare
 
-        return [GalleryState("", cart), GalleryState("checking", lambda s: (cart(s), setattr(s, "checking", True))),
+        def checking(s: ConfirmScreen) -> None:
+            cart(s)
+            s.checking = True
+
+        return [GalleryState("", cart), GalleryState("checking", checking),
                 GalleryState("printer-not-ready", refused("printer-unavailable")),
                 GalleryState("gateway-down", refused("gateway-unavailable"))]

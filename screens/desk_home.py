@@ -8,6 +8,7 @@ from common.i18n import N_
 from common.money import format_eur
 from screens.base import GalleryState, register_screen
 from screens.desk_common import DeskScreen, run
+from screens.desk_more_jobs import DeskMoreJobs  # noqa: F401  (used by desk_home.kv)
 from screens.wizard import show
 
 

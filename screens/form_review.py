@@ -18,7 +18,7 @@ class ReviewRow(BoxLayout):
     code = StringProperty("")
     label = StringProperty("")
     value = StringProperty("")
-    screen = None
+    screen: FormReviewScreen | None = None
 
 
 @register_screen

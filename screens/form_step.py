@@ -5,10 +5,11 @@ A KF1 step may hold several fields; the screen shows them one at a time (`field_
 rules. Each answer is checked by `wizard.set_answer` when Next is pressed and its translated message
 is shown under the answer. Back goes to the previous question and keeps what was typed.
 
-Inputs by the field type's input kind (`common.forms.field_types`): the letter keyboard
-(Latvian/Russian) for text, e-mail and IBAN; the numeric keypad for numbers, amounts, phone numbers,
-personal and cadastral codes; the keypad with a DD.MM.YYYY mask for dates; big toggles for choices
-and yes/no; nothing for information.
+The answer is given on one widget per input kind of the field's type (`common.forms.field_types`),
+picked by the kind (`screens.inputs`): the letter keyboard (Latvian/Russian) for text, e-mail and
+IBAN; the numeric keypad for numbers, amounts, phone numbers, personal and cadastral codes; the
+keypad with a DD.MM.YYYY mask for dates; big toggles for choices and yes/no; nothing for
+information.
 """
 
 from __future__ import annotations
@@ -19,28 +20,18 @@ from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, St
 
 from common.forms.definition import FieldDef
 from common.i18n import N_
-from kiosk.applications import ApplicationWizard, application_visit, shipped_forms
+from kiosk.applications import ApplicationWizard
 from screens.base import GalleryState, KioskScreen, register_screen
-from screens.keyboard import LetterKeyboard, NumPad
-from screens.widgets import TR, KToggle
+from screens.form_step_gallery import DEMO_ANSWERS, _demo, demo_wizard
+from screens.inputs.answer import Answer, TypedAnswer
+from screens.inputs.answer_kinds import ANSWER_WIDGETS
+from screens.inputs.choice_answer import ChoiceAnswer, ChoiceToggle
+from screens.inputs.number_answer import NumberAnswer
+from screens.inputs.text_answer import TextAnswer
+from screens.widgets import TR
 from screens.wizard import abandon, show, wizard_of
 
-DISPLAY_TAIL = 160  # characters of a long answer shown in the answer box (the end, where typing is)
-
-
-class ChoiceToggle(KToggle):
-    key = StringProperty("")
-
-
-def date_mask(digits: str) -> str:
-    """`1205` -> `12.05.____`: what the resident sees while typing a date on the keypad."""
-    slots = (digits + "_" * 8)[:8]
-    return f"{slots[:2]}.{slots[2:4]}.{slots[4:]}"
-
-
-def date_raw(digits: str) -> str:
-    """What is checked: `DD.MM.YYYY` once complete, else the digits typed (an invalid date)."""
-    return date_mask(digits) if len(digits) == 8 else digits
+__all__ = ["DEMO_ANSWERS", "FormStepScreen", "demo_wizard"]
 
 
 @register_screen
@@ -64,26 +55,50 @@ class FormStepScreen(KioskScreen):
     def __init__(self, shell: Any, **kw: Any) -> None:
         super().__init__(shell, **kw)
         self.field: FieldDef | None = None
-        self.buffer = ""
-        self.selection: list[str] = []
-        self.toggles: dict[str, ChoiceToggle] = {}
-        # Built once and moved in and out of the input area (screens are never rebuilt).
-        self.keyboard = LetterKeyboard()
-        self.keyboard.bind(on_key=self._typed, on_backspace=self._erased)
-        self.numpad = NumPad()
-        self.numpad.bind(on_key=self._typed, on_backspace=self._erased)
+        self.answer: Answer | None = None  # the widget in the input area (none: information)
+        # One answer widget per input kind, built once and moved in and out of the input area
+        # (screens are never rebuilt); the keyboard and the keypad at once, the others when first
+        # needed.
+        self._answers: dict[str, Any] = {}
+        self.keyboard: TextAnswer = self._answer_for("keyboard")
+        self.numpad: NumberAnswer = self._answer_for("numpad")
         TR.bind(_=self._on_language)
+
+    def _answer_for(self, kind: str) -> Any:
+        answer = self._answers.get(kind)
+        if answer is None:
+            answer = self._answers[kind] = ANSWER_WIDGETS[kind]()
+            if isinstance(answer, TypedAnswer):
+                answer.bind(on_key=self._typed, on_backspace=self._typed, shown=self._shown)
+            else:
+                answer.bind(on_chosen=self._typed)
+        return answer
+
+    # -- what the tests and the gallery reach: the current answer's parts ----------------------
+    @property
+    def buffer(self) -> str:
+        """What was typed into the current typed answer ("" for the other kinds)."""
+        return self.answer.text if isinstance(self.answer, TypedAnswer) else ""
+
+    @buffer.setter
+    def buffer(self, text: str) -> None:
+        if isinstance(self.answer, TypedAnswer):
+            self.answer.text = text
+
+    @property
+    def toggles(self) -> dict[str, ChoiceToggle]:
+        return self.answer.toggles if isinstance(self.answer, ChoiceAnswer) else {}
 
     # -- visit -----------------------------------------------------------------------------
     def reset(self) -> None:
         self.field = None
-        self.buffer = ""
-        self.selection = []
+        self.answer = None
+        for answer in self._answers.values():
+            answer.clear()
         self.error = self.display = self.question = self.help_text = self.form_title = ""
         self.field_index = 0
         self.keyboard.reset(self.services.visit.default_language)
         self.ids.input_area.clear_widgets()
-        self.toggles = {}
 
     def _on_language(self, *_args: Any) -> None:
         self.keyboard.reset(TR.lang)
@@ -140,114 +155,35 @@ class FormStepScreen(KioskScreen):
         self.error = ""
         self.progress = 1.0
         self.progress_text = ""
-        self.mode = "dead_end"
+        self.mode, self.answer = "dead_end", None
         self.ids.input_area.clear_widgets()
 
     def _prepare_input(self, wizard: ApplicationWizard, f: FieldDef) -> None:
         area = self.ids.input_area
         area.clear_widgets()
-        self.toggles = {}
         kind = f.field_type
         self.multiline = kind.multiline
-        text = wizard.texts.get(f.code)
         if kind.input == "none":
-            self.mode = "info"
+            self.mode, self.answer, self.display = "info", None, ""
             self.question, self.help_text = f.label.get(wizard.lang), ""
-        elif kind.input in ("choice", "multi", "boolean"):
-            self.mode = kind.input
-            value = wizard.answers.get(f.code)
-            if kind.input == "boolean":
-                options = [("yes", TR._("Yes")), ("no", TR._("No"))]
-                self.selection = [] if value is None else ["yes" if value else "no"]
-            else:
-                options = [(c.key, c.name.get(wizard.lang)) for c in f.values or ()]
-                self.selection = ([] if value is None else
-                                  list(value) if isinstance(value, list) else [value])
-            self._add_toggles(options, horizontal=kind.input == "boolean")
-        elif kind.input == "date":
-            self.mode = "date"
-            self.buffer = "".join(ch for ch in text if ch.isdigit())[:8] if isinstance(text, str) else ""
-            self.numpad.extra = ""
-            area.add_widget(self.numpad)
-        elif kind.input == "numpad":
-            self.mode = "numpad"
-            self.buffer = text if isinstance(text, str) else ""
-            self.numpad.extra = kind.keypad_extra
-            area.add_widget(self.numpad)
-        else:
-            self.mode = "keyboard"
-            self.buffer = text if isinstance(text, str) else ""
-            area.add_widget(self.keyboard)
-        self._show_buffer()
-
-    def _add_toggles(self, options: list[tuple[str, str]], *, horizontal: bool) -> None:
-        from kivy.uix.boxlayout import BoxLayout
-        from kivy.uix.scrollview import ScrollView
-
-        box = BoxLayout(orientation="horizontal" if horizontal else "vertical",
-                        spacing=self.ids.input_area.spacing, size_hint_y=None)
-        box.bind(minimum_height=box.setter("height"))
-        for key, label in options:
-            t = ChoiceToggle(key=key, label=label, active=key in self.selection,
-                             single=self.mode != "multi")
-            t.bind(on_release=self._toggled)
-            box.add_widget(t)
-            self.toggles[key] = t
-        scroll = ScrollView(do_scroll_x=False, bar_width=12, scroll_type=["bars", "content"])
-        scroll.add_widget(box)
-        self.ids.input_area.add_widget(scroll)
-
-    def _show_buffer(self) -> None:
-        if self.mode == "date":
-            self.display = date_mask(self.buffer)
-        elif self.mode in ("keyboard", "numpad"):
-            shown = self.buffer if len(self.buffer) <= DISPLAY_TAIL else "…" + self.buffer[-DISPLAY_TAIL:]
-            self.display = shown
-        else:
-            self.display = ""
+            return
+        answer = self._answer_for(kind.input)
+        self.mode = answer.mode
+        answer.load(f, wizard)
+        self.answer = answer
+        area.add_widget(answer)
+        self.display = answer.shown if isinstance(answer, TypedAnswer) else ""
 
     # -- input -----------------------------------------------------------------------------
-    def _typed(self, _src: Any, text: str) -> None:
+    def _typed(self, *_args: Any) -> None:
         self.error = ""
-        if self.mode == "date":
-            if text.isdigit() and len(self.buffer) < 8:
-                self.buffer += text
-        else:
-            limit = (self.field.max_length if self.field and self.field.max_length else 4000)
-            if len(self.buffer) < limit:
-                self.buffer += text
-        self._show_buffer()
 
-    def _erased(self, _src: Any) -> None:
-        self.error = ""
-        self.buffer = self.buffer[:-1]
-        self._show_buffer()
-
-    def _toggled(self, toggle: ChoiceToggle) -> None:
-        self.error = ""
-        if self.mode == "multi":
-            if toggle.key in self.selection:
-                self.selection.remove(toggle.key)
-            else:
-                self.selection.append(toggle.key)
-        else:
-            self.selection = [toggle.key]
-        for key, t in self.toggles.items():
-            t.active = key in self.selection
+    def _shown(self, answer: Any, shown: str) -> None:
+        if answer is self.answer:
+            self.display = shown
 
     def raw_answer(self) -> Any:
-        if self.mode == "date":
-            return date_raw(self.buffer)
-        if self.mode in ("keyboard", "numpad"):
-            return self.buffer
-        if self.mode == "choice":
-            return self.selection[0] if self.selection else ""
-        if self.mode == "multi":
-            order = [c.key for c in (self.field.values or ())] if self.field else []
-            return [k for k in order if k in self.selection]
-        if self.mode == "boolean":
-            return None if not self.selection else self.selection[0] == "yes"
-        return None
+        return self.answer.raw_answer() if self.answer is not None else None
 
     # -- moving ----------------------------------------------------------------------------
     def next(self) -> None:
@@ -289,7 +225,7 @@ class FormStepScreen(KioskScreen):
             show(self.shell, "application")
             return
         f = self.field
-        if self.mode in ("keyboard", "numpad", "date") and f is not None:
+        if self.answer is not None and self.answer.keeps_text and f is not None:
             wizard.keep_text(f.code, self.raw_answer())
         if self.mode != "dead_end" and self.field_index > 0:
             self.field_index -= 1
@@ -318,50 +254,3 @@ class FormStepScreen(KioskScreen):
             GalleryState("date", lambda s: _demo(s, "excavation-permit", "start_date",
                                                  typed="1205")),
         ]
-
-
-# -- gallery demo data (the shipped forms, answers filled in) ---------------------------------
-DEMO_ANSWERS: dict[str, dict[str, Any]] = {
-    "heating-allowance": {"full_name": "Jānis Bērziņš", "personal_code": "120375-12340",
-                          "address": "Zosēni, \"Ābeles\"", "phone": "20000000",
-                          "household_size": "3", "income_status": "low_income",
-                          "monthly_income": "640,00", "income_sources": ["pension"],
-                          "heating_type": "wood", "firewood_m3": "12,5", "payment_method": "cash",
-                          "declaration": True},
-    "excavation-permit": {"cadastral_number": "42010020123", "location_description": "Zosēni",
-                          "purpose": "water"},
-    "general-application": {"subject": "Ceļa remonts", "text": "Lūdzu salabot ceļu pie skolas.",
-                            "full_name": "Anna Ozola", "reply_channel": "library"},
-}
-
-
-def demo_wizard(screen: KioskScreen, service_code: str, upto: str | None = None) -> ApplicationWizard:
-    """A wizard on the shipped form with demo answers for every field before `upto`."""
-    wizard = application_visit(screen.services).start(shipped_forms()[service_code])
-    answers = DEMO_ANSWERS.get(service_code, {})
-    while wizard.phase == "steps":
-        for f in wizard.visible_fields():
-            if f.code == upto:
-                return wizard
-            if f.is_input and f.code in answers:
-                wizard.set_answer(f.code, answers[f.code])
-        for f in wizard.visible_fields():  # fields an answer above has just shown
-            if f.is_input and f.code in answers and f.code not in wizard.answers:
-                wizard.set_answer(f.code, answers[f.code])
-        if not wizard.next():
-            break
-    return wizard
-
-
-def _demo(screen: FormStepScreen, service_code: str, code: str, *, typed: str = "",
-          layout: str | None = None, press_next: bool = False) -> None:
-    demo_wizard(screen, service_code, upto=code)
-    screen.keyboard.reset(screen.services.visit.language)
-    screen.begin_at(code)
-    if layout:
-        screen.keyboard.layout = layout
-    for ch in typed:
-        screen._typed(None, ch)
-    if press_next:
-        screen.next()
-

@@ -1,4 +1,7 @@
-"""A big numeric keypad (own widget: Kivy's VKeyboard pops up, has small keys and no locking)."""
+"""A big numeric keypad (own widget: Kivy's VKeyboard pops up, has small keys and no locking).
+
+Its kv rules sit beside it (keypad.kv) with the digit display it types into (`DigitField`) and the
+display's caption (`FieldLabel`): Find and four desk screens use them."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from kivy.properties import StringProperty
 from kivy.uix.gridlayout import GridLayout
 
-from screens.widgets import KButton
+from screens.widgets import KButton, load_kv_beside
 
 ERASE = "erase"
 CLEAR = "clear"
@@ -20,7 +23,7 @@ class KeypadKey(KButton):
 class KeypadGrid(GridLayout):
     """Digits 1-9, then Clear, 0, Erase. Dispatches `on_key(value)`: a digit, ERASE or CLEAR.
     Its two kinds differ in size only: `Keypad` as tall as its keys, `FillKeypad` (Find) shares
-    the height it is given among its rows (find.kv)."""
+    the height it is given among its rows (keypad.kv)."""
 
     __events__ = ("on_key",)
 
@@ -48,3 +51,6 @@ class FillKeypad(KeypadGrid):
         super().__init__(**kw)
         for key in self.keys.values():
             key.size_hint_y = 1  # the grid's forced row height, not the key's own
+
+
+load_kv_beside(__file__)

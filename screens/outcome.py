@@ -268,7 +268,7 @@ class OutcomeScreen(KioskScreen):
                 shown(s)
             return prepare
 
-        paid = {"receipt_no": "demo-zoseni-1.1-000042", "printed": True, "amount_cents": 7055}
+        paid: dict[str, Any] = {"receipt_no": "demo-zoseni-1.1-000042", "printed": True, "amount_cents": 7055}
 
         def with_receipt(pending: bool, shown: Any) -> Any:
             def prepare(s: OutcomeScreen) -> None:

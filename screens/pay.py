@@ -19,12 +19,12 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.widget import Widget
 
 from common.i18n import N_, gettext
 from kiosk.payments import Cart, pay_cart, payment_visit
 from kiosk.payments import PaymentPhase as Phase
 from screens.base import GalleryState, KioskScreen, register_screen
+from screens.card_terminal import CardTerminalPicture  # noqa: F401  (used by pay.kv)
 from screens.payment_common import demo_cart, eur
 
 PHASE_TEXT = {
@@ -49,10 +49,6 @@ RESOLVING_LEFT = N_("The card terminal did not answer in time. Asking it what ha
                     "{seconds} s.")
 # Say "still waiting" after this long, or after a quarter of the terminal's time if that is shorter.
 STILL_WAITING_AFTER_S = 20.0
-
-
-class CardTerminalPicture(Widget):
-    """A card going into a card terminal, drawn with canvas instructions (pay.kv)."""
 
 
 @register_screen

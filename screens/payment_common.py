@@ -52,7 +52,7 @@ class PathScreenMixin:
         return bool(code) and code not in INFO_CODES
 
     def on_scan(self, text: str) -> None:
-        handle_scan(self, text)  # type: ignore[arg-type]
+        handle_scan(self, text)
 
 
 def handle_scan(screen: Any, text: str) -> None:

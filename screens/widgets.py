@@ -82,7 +82,7 @@ class _FollowsTheme:
         THEME.bind(palette=self._on_theme_palette)  # a bound method: held weakly by Kivy
 
     def _on_theme_palette(self, _theme: Theme, palette: dict[str, Any]) -> None:
-        self.palette = palette  # type: ignore[attr-defined]
+        self.palette = palette
 
 
 class KLabel(_FollowsTheme, Label):
@@ -125,11 +125,17 @@ class KToggle(KButton):
     single = BooleanProperty(False)
 
 
-def load_kv() -> None:
-    """Load widgets.kv once (kv rules must not be loaded twice)."""
-    path = str(Path(__file__).with_suffix(".kv"))
+def load_kv_beside(module_file: str) -> None:
+    """Load the .kv file beside a widget's module once (kv rules must not be loaded twice): each
+    shared widget's rules sit beside it, loaded when its module is imported."""
+    path = str(Path(module_file).with_suffix(".kv"))
     if path not in Builder.files:
         Builder.load_file(path)
+
+
+def load_kv() -> None:
+    """Load widgets.kv once."""
+    load_kv_beside(__file__)
 
 
 load_kv()
