@@ -9,7 +9,6 @@ from kiosk.applications import ApplicationWizard, application_visit, shipped_for
 
 if TYPE_CHECKING:
     from screens.base import KioskScreen
-    from screens.form_step import FormStepScreen
 
 DEMO_ANSWERS: dict[str, dict[str, Any]] = {
     "heating-allowance": {"full_name": "Jānis Bērziņš", "personal_code": "120375-12340",
@@ -43,7 +42,7 @@ def demo_wizard(screen: KioskScreen, service_code: str, upto: str | None = None)
     return wizard
 
 
-def _demo(screen: FormStepScreen, service_code: str, code: str, *, typed: str = "",
+def _demo(screen: Any, service_code: str, code: str, *, typed: str = "",
           layout: str | None = None, press_next: bool = False) -> None:
     demo_wizard(screen, service_code, upto=code)
     screen.keyboard.reset(screen.services.visit.language)

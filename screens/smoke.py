@@ -9,13 +9,10 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kivy.base import EventLoop
 from kivy.input.motionevent import MotionEvent
-
-if TYPE_CHECKING:
-    from screens.app import KioskApp
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ def process_age_s() -> float | None:
     return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def smoke_check(app: KioskApp, out: Path, timeout_s: float = 30.0) -> str | None:
+async def smoke_check(app: Any, out: Path, timeout_s: float = 30.0) -> str | None:
     """Wait until Home accepts taps, prove it by tapping, save a screenshot. None = success."""
     from kivy.core.window import Window
 
