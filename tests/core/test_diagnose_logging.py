@@ -95,4 +95,4 @@ def test_kiosk_run_under_systemd_writes_only_structured_lines(tmp_path):
     assert len(lines) > 5
     bad = [ln for ln in lines if not re.match(r"^<[2-7]>level=[A-Z]+ logger=\S+ msg=", ln)]
     assert bad == []
-    assert any("logger=screens.app" in ln and "home screen ready" in ln for ln in lines)
+    assert any("logger=screens.smoke" in ln and "home screen ready" in ln for ln in lines)
