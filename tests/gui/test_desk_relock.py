@@ -21,7 +21,6 @@ from gateway.demo_data import PAYER_CODES
 from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
 from screens.desk_common import desk_guard
 
-
 # Not test_desk's payer: the GUI tests of a process share one embedded gateway, and test_desk
 # pays its payer's invoices in cash, after which a lookup finds nothing open.
 PAYER = "Sarmīte Čakste"  # property tax 2026000661 and 2026000668, both open; no GUI test pays them
