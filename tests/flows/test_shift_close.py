@@ -9,21 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import run
+from test_desk_cash import signed_in
 
 from kiosk.backend import Backend
-from kiosk.desk.service import desk_of
 from kiosk.desk.shift import DIFFERENCE_REASONS, ShiftDesk, reason_text, shift_of
 from kiosk.desk.shift_close import CLEAR, ERASE, FLOAT_LIMIT_CENTS, ShiftClose, typed_cents
-from launcher.embedded import DEMO_OPERATOR_NAME, DEMO_OPERATOR_PIN
+from launcher.embedded import DEMO_OPERATOR_NAME
 
 
 async def signed_in_shift(backend: Backend) -> ShiftDesk:
-    await backend.start()
-    desk = desk_of(backend)
-    desk.session.pin.choose(DEMO_OPERATOR_NAME)
-    for d in DEMO_OPERATOR_PIN:
-        desk.session.pin.type_digit(d)
-    assert await desk.sign_in() == "signed-in"
+    await signed_in(backend)  # the demo operator at the desk (test_desk_cash)
     return shift_of(backend)
 
 
